@@ -1,0 +1,39 @@
+#pragma once
+// The CPU backend: OpenMP threads, SIMD through the compiler and kernels/cpu/simd.hpp, GEMM
+// through Eigen. Each group of kernels lives in its own file of kernels/cpu/.
+#include "kernels.hpp"
+
+namespace minitorch::kernels::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu"; }
+  void* allocate(size_t nbytes) override;
+  void deallocate(void* ptr) override;
+  void copy_from_host(void* dst, const void* src, size_t nbytes) override;
+  void copy_to_host(void* dst, const void* src, size_t nbytes) override;
+
+  void fill(DType t, const Strided& out, double value) override;
+  void copy(DType dst_t, const Strided& dst, DType src_t, const Strided& src) override;
+  void unary(UnaryOp op, DType t, const Strided& x, const Strided& out, UnaryParams p) override;
+  void binary(BinaryOp op, DType t, const Strided& a, const Strided& b, const Strided& out) override;
+  void where(DType t, const Strided& cond, const Strided& a, const Strided& b, const Strided& out) override;
+
+  void reduce_rows(ReduceOp op, DType t, const void* x, int64_t rows, int64_t cols, void* out,
+                   int64_t* index_out, double correction) override;
+  void softmax_rows(DType t, const void* x, int64_t rows, int64_t cols, void* y, bool log) override;
+
+  void gemm(DType t, const GemmArgs& args) override;
+
+  void index_select(DType t, const void* x, int64_t outer, int64_t dim_size, int64_t inner,
+                    const int64_t* index, int64_t n, void* out) override;
+  void index_add(DType t, void* x, int64_t outer, int64_t dim_size, int64_t inner, const int64_t* index,
+                 int64_t n, const void* src) override;
+  void gather(DType t, const Strided& x, int dim, const Strided& index, const Strided& out) override;
+  void scatter_add(DType t, const Strided& out, int dim, const Strided& index, const Strided& src) override;
+
+  void random(Distribution dist, DType t, const Strided& out, uint64_t seed, uint64_t offset, double a,
+              double b) override;
+};
+
+}  // namespace minitorch::kernels::cpu

@@ -1,0 +1,108 @@
+// Indexing kernels on the CPU: index_select / index_add (one index per slice of a dim) and
+// gather / scatter_add (one index per element). Indices are checked before any write.
+#include <cstring>
+
+#include "cpu_backend.hpp"
+#include "loops.hpp"
+
+namespace minitorch::kernels::cpu {
+
+namespace {
+
+void check_indices(const char* op, const int64_t* index, int64_t n, int64_t dim_size) {
+  for (int64_t j = 0; j < n; ++j)
+    MT_CHECK(index[j] >= 0 && index[j] < dim_size, op, ": index ", index[j], " is out of range for a dimension of size ",
+             dim_size, " (expected 0 <= index < ", dim_size, ")");
+}
+
+// Visits every position of `shape` in row-major order, keeping a multi-index up to date.
+template <class Fn>
+void for_each_position(const Strided& shape_of, Fn&& fn) {
+  const int nd = shape_of.ndim;
+  const int64_t total = shape_of.numel();
+  int64_t pos[kMaxDims] = {};
+  for (int64_t linear = 0; linear < total; ++linear) {
+    fn(pos);
+    for (int d = nd - 1; d >= 0; --d) {
+      if (++pos[d] < shape_of.shape[d]) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+int64_t offset_of(const Strided& s, const int64_t* pos, int replaced_dim = -1, int64_t replacement = 0) {
+  int64_t off = 0;
+  for (int d = 0; d < s.ndim; ++d) off += (d == replaced_dim ? replacement : pos[d]) * s.strides[d];
+  return off;
+}
+
+void check_gather_indices(const char* op, const Strided& index, int dim, int64_t dim_size) {
+  const int64_t* idx = static_cast<const int64_t*>(index.data);
+  for_each_position(index, [&](const int64_t* pos) {
+    const int64_t v = idx[offset_of(index, pos)];
+    MT_CHECK(v >= 0 && v < dim_size, op, ": index ", v, " is out of range for dimension ", dim, " of size ", dim_size);
+  });
+}
+
+}  // namespace
+
+void CpuBackend::index_select(DType t, const void* x, int64_t outer, int64_t dim_size, int64_t inner,
+                              const int64_t* index, int64_t n, void* out) {
+  check_indices("index_select", index, n, dim_size);
+  const size_t bytes = dtype_size(t) * size_t(inner);
+  const char* src = static_cast<const char*>(x);
+  char* dst = static_cast<char*>(out);
+  parallel_for(outer * n, inner, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t o = r / n, j = r % n;
+      std::memcpy(dst + size_t(r) * bytes, src + size_t(o * dim_size + index[j]) * bytes, bytes);
+    }
+  });
+}
+
+void CpuBackend::index_add(DType t, void* x, int64_t outer, int64_t dim_size, int64_t inner, const int64_t* index,
+                           int64_t n, const void* src) {
+  check_indices("index_add", index, n, dim_size);
+  visit_compute_dtype(t, "index_add kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* dst = static_cast<T*>(x);
+    const T* s = static_cast<const T*>(src);
+    // Parallel over `outer` only: two j with the same index then never race.
+    parallel_for(outer, n * inner, [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; ++o)
+        for (int64_t j = 0; j < n; ++j) {
+          T* d = dst + (o * dim_size + index[j]) * inner;
+          const T* v = s + (o * n + j) * inner;
+          for (int64_t i = 0; i < inner; ++i) d[i] += v[i];
+        }
+    });
+  });
+}
+
+void CpuBackend::gather(DType t, const Strided& x, int dim, const Strided& index, const Strided& out) {
+  check_gather_indices("gather", index, dim, x.shape[dim]);
+  visit_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* src = static_cast<const T*>(x.data);
+    const int64_t* idx = static_cast<const int64_t*>(index.data);
+    T* dst = static_cast<T*>(out.data);
+    for_each_position(index, [&](const int64_t* pos) {
+      dst[offset_of(out, pos)] = src[offset_of(x, pos, dim, idx[offset_of(index, pos)])];
+    });
+  });
+}
+
+void CpuBackend::scatter_add(DType t, const Strided& out, int dim, const Strided& index, const Strided& src) {
+  check_gather_indices("scatter_add", index, dim, out.shape[dim]);
+  visit_compute_dtype(t, "scatter_add kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* dst = static_cast<T*>(out.data);
+    const int64_t* idx = static_cast<const int64_t*>(index.data);
+    const T* s = static_cast<const T*>(src.data);
+    for_each_position(index, [&](const int64_t* pos) {
+      dst[offset_of(out, pos, dim, idx[offset_of(index, pos)])] += s[offset_of(src, pos)];
+    });
+  });
+}
+
+}  // namespace minitorch::kernels::cpu

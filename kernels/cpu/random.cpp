@@ -1,0 +1,36 @@
+// Counter-based random numbers: element i of a fill gets random_bits(seed, offset + i), a pure
+// function of its position. Any thread may compute any element, so results never depend on the
+// thread count, and a generator only has to remember (seed, offset).
+#include <cmath>
+#include <numbers>
+
+#include "cpu_backend.hpp"
+#include "loops.hpp"
+#include "random_bits.hpp"
+
+namespace minitorch::kernels::cpu {
+
+void CpuBackend::random(Distribution dist, DType t, const Strided& out, uint64_t seed, uint64_t offset, double a,
+                        double b) {
+  const int64_t n = out.numel();
+  MT_CHECK(is_contiguous(out), "random kernel: output must be contiguous");
+  visit_compute_dtype(t, "random kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* y = static_cast<T*>(out.data);
+    parallel_for(n, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const uint64_t counter = offset + uint64_t(i);
+        double v = 0;
+        switch (dist) {
+          case Distribution::Uniform: v = a + (b - a) * uniform01(seed, counter); break;
+          case Distribution::Normal: v = a + b * standard_normal(seed, counter); break;
+          case Distribution::TruncNormal: v = truncated_standard_normal(seed, counter, a, b); break;
+          case Distribution::RandInt: v = std::floor(a + (b - a) * uniform01(seed, counter)); break;
+        }
+        y[i] = T(v);
+      }
+    });
+  });
+}
+
+}  // namespace minitorch::kernels::cpu

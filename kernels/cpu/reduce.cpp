@@ -1,0 +1,146 @@
+// Row reductions (sum, mean, var, max, min) and row softmax on the CPU.
+//
+// Sums are deterministic whatever the thread count: a row is cut into fixed-size chunks, each
+// chunk is summed on its own (SIMD), and the chunk sums are added in order. Threads only decide
+// who computes which chunk, never the order of the additions.
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "cpu_backend.hpp"
+#include "loops.hpp"
+#include "simd.hpp"
+
+namespace minitorch::kernels::cpu {
+
+namespace {
+
+constexpr int64_t kSumChunk = 4096;
+
+template <class T> using acc_t = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+
+// sum of f(x[i]) for one chunk
+template <class T, class F>
+acc_t<T> chunk_sum(const T* x, int64_t n, F f) {
+  acc_t<T> acc = 0;
+#pragma omp simd reduction(+ : acc)
+  for (int64_t i = 0; i < n; ++i) acc += f(x[i]);
+  return acc;
+}
+
+// sum of f(x[i]) over a row, chunk by chunk; `parallel` spreads the chunks over the threads.
+template <class T, class F>
+acc_t<T> row_sum(const T* x, int64_t n, F f, bool parallel) {
+  const int64_t chunks = (n + kSumChunk - 1) / kSumChunk;
+  if (chunks <= 1) return chunk_sum(x, n, f);
+  std::vector<acc_t<T>> partial(chunks);
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t begin = c * kSumChunk, len = std::min(kSumChunk, n - begin);
+    partial[c] = chunk_sum(x + begin, len, f);
+  }
+  acc_t<T> total = 0;
+  for (auto v : partial) total += v;
+  return total;
+}
+
+template <class T>
+void reduce_typed(ReduceOp op, const T* x, int64_t rows, int64_t cols, T* out, int64_t* index_out,
+                  double correction) {
+  // Few long rows: parallel inside each row. Many rows: parallel over rows.
+  const bool inner_parallel = rows < omp_get_max_threads() && cols >= 2 * kParallelGrain;
+  auto identity = [](T v) { return acc_t<T>(v); };
+  auto each_row = [&](auto&& fn) {
+    if (inner_parallel) {
+      for (int64_t r = 0; r < rows; ++r) fn(r);
+    } else {
+      parallel_for(rows, cols, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) fn(r);
+      });
+    }
+  };
+  switch (op) {
+    case ReduceOp::Sum:
+      each_row([&](int64_t r) { out[r] = T(row_sum(x + r * cols, cols, identity, inner_parallel)); });
+      return;
+    case ReduceOp::Mean:
+      each_row([&](int64_t r) {
+        out[r] = T(row_sum(x + r * cols, cols, identity, inner_parallel) / acc_t<T>(cols));
+      });
+      return;
+    case ReduceOp::Var:
+      if constexpr (std::is_floating_point_v<T>) {
+        // Two passes (mean, then squared deviations): stable where E[x^2] - E[x]^2 is not.
+        each_row([&](int64_t r) {
+          const T* row = x + r * cols;
+          const T mean = row_sum(row, cols, identity, inner_parallel) / T(cols);
+          const T ss = row_sum(row, cols, [mean](T v) { return (v - mean) * (v - mean); }, inner_parallel);
+          const double denom = double(cols) - correction;
+          out[r] = denom > 0 ? T(ss / denom) : std::numeric_limits<T>::quiet_NaN();
+        });
+        return;
+      }
+      break;
+    case ReduceOp::Max:
+    case ReduceOp::Min: {
+      const bool is_max = op == ReduceOp::Max;
+      each_row([&](int64_t r) {
+        const T* row = x + r * cols;
+        int64_t best = 0;
+        for (int64_t c = 1; c < cols; ++c) {
+          if (row[best] != row[best]) break;  // NaN wins, as in PyTorch
+          if (row[c] != row[c] || (is_max ? row[c] > row[best] : row[c] < row[best])) best = c;
+        }
+        out[r] = row[best];
+        if (index_out) index_out[r] = best;
+      });
+      return;
+    }
+  }
+  detail::fail("reduce kernel: op ", int(op), " is not defined for ", dtype_name(dtype_of<T>::value));
+}
+
+template <class T>
+void softmax_row(const T* x, T* y, int64_t n, bool log) {
+  // softmax(x) = exp(x - m) / sum exp(x - m) with m = max(x), so no exp overflows.
+  T m = x[0];
+  for (int64_t i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+  T total;
+  if constexpr (std::is_same_v<T, float>) {
+    total = simd::exp_shifted_sum(x, -m, y, n);
+  } else {
+    total = 0;
+    for (int64_t i = 0; i < n; ++i) total += (y[i] = std::exp(x[i] - m));
+  }
+  if (log) {
+    const T log_total = std::log(total);
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - m - log_total;
+  } else {
+    const T inv = T(1) / total;
+    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  }
+}
+
+}  // namespace
+
+void CpuBackend::reduce_rows(ReduceOp op, DType t, const void* x, int64_t rows, int64_t cols, void* out,
+                             int64_t* index_out, double correction) {
+  visit_compute_dtype(t, "reduce kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    reduce_typed<T>(op, static_cast<const T*>(x), rows, cols, static_cast<T*>(out), index_out, correction);
+  });
+}
+
+void CpuBackend::softmax_rows(DType t, const void* x, int64_t rows, int64_t cols, void* y, bool log) {
+  visit_floating_dtype(t, "softmax kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* in = static_cast<const T*>(x);
+    T* o = static_cast<T*>(y);
+    parallel_for(rows, cols * 8, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) softmax_row(in + r * cols, o + r * cols, cols, log);
+    });
+  });
+}
+
+}  // namespace minitorch::kernels::cpu

@@ -1,0 +1,134 @@
+#pragma once
+// The kernel interface shared by every backend. Kernels see raw memory only: pointers, shapes and
+// strides, never a Tensor and never autograd. Ops (src/ops/) check their arguments, pick the
+// backend of the tensors' device and call one of these functions; backward is built from ops.
+//
+// Each backend implements what it can; the default implementation of every kernel throws an
+// Error naming the kernel and the backend, so a missing kernel is a clear message, not a crash.
+#include <cstddef>
+#include <cstdint>
+
+#include "minitorch/device.hpp"
+#include "minitorch/dtype.hpp"
+
+namespace minitorch::kernels {
+
+constexpr int kMaxDims = 8;
+
+// An n-d view of memory: element strides (not bytes), like Tensor::strides().
+struct Strided {
+  void* data = nullptr;
+  int ndim = 0;
+  int64_t shape[kMaxDims] = {};
+  int64_t strides[kMaxDims] = {};
+
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int d = 0; d < ndim; ++d) n *= shape[d];
+    return n;
+  }
+};
+
+enum class UnaryOp {
+  Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Erf,
+  Gelu,        // x * Phi(x), Phi the standard normal CDF (exact, through erf)
+  GeluTanh,    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  Clamp,       // min(max(x, a), b)
+  PowScalar,   // x^a
+  AddScalar,   // x + a
+  MulScalar,   // x * a
+};
+struct UnaryParams {
+  double a = 0, b = 0;
+};
+
+enum class BinaryOp {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Eq, Ne, Lt, Le, Gt, Ge,  // write bool
+  // Gradients: the first operand is the forward input x (or output y), the second the incoming
+  // gradient g. Each sits next to its forward formula in kernels/cpu/elementwise.cpp.
+  ReluGrad,      // g * (x > 0)
+  GeluGrad,      // g * (Phi(x) + x phi(x))
+  GeluTanhGrad,  // g * d/dx of the tanh approximation
+  SigmoidGrad,   // g * y (1 - y),   y = sigmoid(x)
+  TanhGrad,      // g * (1 - y^2),   y = tanh(x)
+  ErfGrad,       // g * 2/sqrt(pi) exp(-x^2)
+};
+bool is_comparison(BinaryOp op);
+
+enum class ReduceOp { Sum, Mean, Max, Min, Var };
+
+enum class Distribution { Uniform, Normal, TruncNormal, RandInt };
+
+// C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for b < batch, row-major matrices;
+// op(A) is m x k, op(B) is k x n, C is m x n. lda/ldb/ldc are row strides of the stored matrices.
+struct GemmArgs {
+  bool trans_a = false, trans_b = false;
+  int64_t m = 0, n = 0, k = 0;
+  const void* a = nullptr; int64_t lda = 0, batch_stride_a = 0;
+  const void* b = nullptr; int64_t ldb = 0, batch_stride_b = 0;
+  void* c = nullptr;       int64_t ldc = 0, batch_stride_c = 0;
+  int64_t batch = 1;
+  double alpha = 1, beta = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // ---- memory --------------------------------------------------------------------------------
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void deallocate(void* ptr) = 0;
+  // Byte copies between this device's memory and the host's.
+  virtual void copy_from_host(void* dst, const void* src, size_t nbytes);
+  virtual void copy_to_host(void* dst, const void* host_src, size_t nbytes);
+
+  // ---- elementwise (out may alias an input with identical strides) -----------------------------
+  virtual void fill(DType t, const Strided& out, double value);
+  // dst = src converted from src_t to dst_t; both on this device, any strides.
+  virtual void copy(DType dst_t, const Strided& dst, DType src_t, const Strided& src);
+  virtual void unary(UnaryOp op, DType t, const Strided& x, const Strided& out, UnaryParams p);
+  // a, b and out have out's shape (broadcast dims have stride 0); comparisons write bool.
+  virtual void binary(BinaryOp op, DType t, const Strided& a, const Strided& b, const Strided& out);
+  // out = cond ? a : b; cond is bool.
+  virtual void where(DType t, const Strided& cond, const Strided& a, const Strided& b, const Strided& out);
+
+  // ---- rows of a contiguous [rows, cols] matrix -------------------------------------------------
+  // Reduces each row to one value of type t; Max/Min also write the column index when index_out
+  // is not null; Var divides by (cols - correction).
+  virtual void reduce_rows(ReduceOp op, DType t, const void* x, int64_t rows, int64_t cols, void* out,
+                           int64_t* index_out, double correction);
+  // y = softmax(x) (or log_softmax) of each row.
+  virtual void softmax_rows(DType t, const void* x, int64_t rows, int64_t cols, void* y, bool log);
+
+  // ---- matrix multiply -------------------------------------------------------------------------
+  virtual void gemm(DType t, const GemmArgs& args);
+
+  // ---- indexing (x viewed as contiguous [outer, dim_size, inner]) -------------------------------
+  // out[o, j, i] = x[o, index[j], i]
+  virtual void index_select(DType t, const void* x, int64_t outer, int64_t dim_size, int64_t inner,
+                            const int64_t* index, int64_t n, void* out);
+  // x[o, index[j], i] += src[o, j, i]
+  virtual void index_add(DType t, void* x, int64_t outer, int64_t dim_size, int64_t inner,
+                         const int64_t* index, int64_t n, const void* src);
+  // out[p] = x[p with coordinate dim replaced by index[p]]; index and out share one shape.
+  virtual void gather(DType t, const Strided& x, int dim, const Strided& index, const Strided& out);
+  // out[p with coordinate dim replaced by index[p]] += src[p]
+  virtual void scatter_add(DType t, const Strided& out, int dim, const Strided& index, const Strided& src);
+
+  // ---- random numbers --------------------------------------------------------------------------
+  // Element i of the (row-major ordered) output gets the numbers of counter `offset + i` of the
+  // stream `seed`, so results do not depend on threads. Uniform: [a, b); Normal: mean a, std b;
+  // TruncNormal: N(0, 1) truncated to [a, b]; RandInt: integers in [a, b).
+  virtual void random(Distribution dist, DType t, const Strided& out, uint64_t seed, uint64_t offset,
+                      double a, double b);
+};
+
+// The backend of a device. CUDA throws an Error when minitorch was built without CUDA or no GPU
+// is usable.
+Backend& backend_for(Device device);
+Backend& cpu_backend();
+Backend& cuda_backend();
+
+}  // namespace minitorch::kernels

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Builds minitorch and runs every test through ctest. Extra arguments go to CMake's configure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/build.sh "$@"
+build_dir=${BUILD_DIR:-build}
+cd "$build_dir"
+ctest --output-on-failure -j "$(nproc)" --timeout 900

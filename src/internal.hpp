@@ -1,0 +1,27 @@
+#pragma once
+// Helpers shared by the op implementations: from Tensor to the kernel interface and back.
+#include "kernels.hpp"
+#include "minitorch/autograd.hpp"
+#include "minitorch/tensor.hpp"
+
+namespace minitorch::internal {
+
+// The kernel's view of a tensor (element 0's address, shape, strides).
+kernels::Strided strided(const Tensor& t, const char* op = "op");
+// The kernel's view of t broadcast to `shape`.
+kernels::Strided strided_as(const Tensor& t, const Shape& shape, const char* op);
+
+inline kernels::Backend& backend(const Tensor& t) { return kernels::backend_for(t.device()); }
+
+// All defined tensors must be on one device; returns it.
+Device common_device(const char* op, const Tensors& tensors);
+
+// A new tensor like `like` (dtype, device) of another shape.
+Tensor empty_like_shape(const Tensor& like, const Shape& shape, DType dtype);
+
+// The sorted, non-negative, unique dims of a reduction (empty means all).
+Shape reduction_dims(const Shape& dims, int64_t ndim, const char* op);
+// The shape after reducing `dims` (kept as 1s when keepdim).
+Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim);
+
+}  // namespace minitorch::internal

@@ -1,0 +1,169 @@
+// Joining (cat, stack) and indexing (index_select, gather, scatter_add, index_add). The
+// gradient of an index read is an index add of the gradient, and the other way round.
+#include "minitorch/ops/indexing.hpp"
+
+#include "../internal.hpp"
+#include "minitorch/ops/creation.hpp"
+#include "minitorch/ops/elementwise.hpp"
+
+namespace minitorch {
+
+using internal::strided;
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  MT_CHECK(!tensors.empty(), "cat: expects a non-empty list of tensors");
+  const Tensor& first = tensors[0];
+  MT_CHECK(first.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated (use stack)");
+  const int64_t d = wrap_dim(dim, first.dim(), "cat");
+  internal::common_device("cat", tensors);
+  DType t = first.dtype();
+  int64_t total = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& x = tensors[i];
+    MT_CHECK(x.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(x.shape()), ", tensor 0 has ",
+             shape_str(first.shape()), " (expected the same number of dims)");
+    for (int64_t k = 0; k < x.dim(); ++k)
+      MT_CHECK(k == d || x.size(k) == first.size(k), "cat: tensor ", i, " has shape ", shape_str(x.shape()),
+               ", tensor 0 has ", shape_str(first.shape()), " (sizes must match except in dim ", d, ")");
+    total += x.size(d);
+    t = promote_types(t, x.dtype());
+  }
+  Shape out_shape = first.shape();
+  out_shape[size_t(d)] = total;
+  Tensor out = empty(out_shape, {.dtype = t, .device = first.device()});
+  std::vector<int64_t> starts;
+  int64_t at = 0;
+  for (const Tensor& x : tensors) {
+    starts.push_back(at);
+    if (x.size(d) > 0) out.detach().narrow(d, at, x.size(d)).copy_(x.detach());
+    at += x.size(d);
+  }
+  out.storage()->bump_version();
+  std::vector<int64_t> sizes;
+  for (const Tensor& x : tensors) sizes.push_back(x.size(d));
+  return record("CatBackward0", tensors, out, [d, starts, sizes](const Tensor& g) {
+    Tensors grads;
+    for (size_t i = 0; i < starts.size(); ++i) grads.push_back(g.narrow(d, starts[i], sizes[i]));
+    return grads;
+  });
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  MT_CHECK(!tensors.empty(), "stack: expects a non-empty list of tensors");
+  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
+  std::vector<Tensor> expanded;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    MT_CHECK(tensors[i].shape() == tensors[0].shape(), "stack: tensor ", i, " has shape ",
+             shape_str(tensors[i].shape()), ", tensor 0 has ", shape_str(tensors[0].shape()), " (expected equal shapes)");
+    expanded.push_back(tensors[i].unsqueeze(d));
+  }
+  return cat(expanded, d);
+}
+
+namespace {
+
+// x as [outer, dim_size, inner] around dim d.
+struct Around {
+  int64_t outer = 1, size = 1, inner = 1;
+};
+Around around(const Shape& shape, int64_t d) {
+  Around a;
+  for (int64_t k = 0; k < int64_t(shape.size()); ++k) {
+    if (k < d) a.outer *= shape[size_t(k)];
+    else if (k == d) a.size = shape[size_t(k)];
+    else a.inner *= shape[size_t(k)];
+  }
+  return a;
+}
+
+void check_index_tensor(const char* op, const Tensor& index) {
+  MT_CHECK(index.dtype() == kInt64, op, ": index must be int64, got ", dtype_name(index.dtype()));
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  check_index_tensor("index_select", index);
+  MT_CHECK(index.dim() <= 1, "index_select: index must be 1-D, got shape ", shape_str(index.shape()));
+  internal::common_device("index_select", {x, index});
+  const int64_t d = wrap_dim(dim, x.dim(), "index_select");
+  const Tensor src = x.detach().contiguous(), idx = index.reshape({-1}).contiguous();
+  Shape out_shape = x.shape();
+  if (x.dim() > 0) out_shape[size_t(d)] = idx.numel();
+  const Around a = around(x.shape(), d);
+  Tensor out = empty(out_shape, {.dtype = x.dtype(), .device = x.device()});
+  internal::backend(x).index_select(x.dtype(), src.raw_data(), a.outer, a.size, a.inner, idx.data_ptr<int64_t>(),
+                                    idx.numel(), out.raw_data());
+  const Shape in_shape = x.shape();
+  return record("IndexSelectBackward0", {x}, out, [=](const Tensor& g) {
+    return Tensors{index_add(zeros(in_shape, {.dtype = g.dtype(), .device = g.device()}), d, idx, g)};
+  });
+}
+
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source) {
+  check_index_tensor("index_add", index);
+  const int64_t d = wrap_dim(dim, x.dim(), "index_add");
+  const Tensor idx = index.reshape({-1}).contiguous();
+  Shape expected = x.shape();
+  if (x.dim() > 0) expected[size_t(d)] = idx.numel();
+  MT_CHECK(source.shape() == expected, "index_add: source has shape ", shape_str(source.shape()), ", expected ",
+           shape_str(expected));
+  MT_CHECK(source.dtype() == x.dtype(), "index_add: source dtype ", dtype_name(source.dtype()), " differs from ",
+           dtype_name(x.dtype()));
+  Tensor out = x.detach().clone();
+  const Tensor src = source.detach().contiguous();
+  const Around a = around(x.shape(), d);
+  internal::backend(x).index_add(x.dtype(), out.raw_data(), a.outer, a.size, a.inner, idx.data_ptr<int64_t>(),
+                                 idx.numel(), src.raw_data());
+  return record("IndexAddBackward0", {x, source}, out, [d, idx](const Tensor& g) {
+    return Tensors{g, index_select(g, d, idx)};
+  });
+}
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  check_index_tensor("gather", index);
+  internal::common_device("gather", {x, index});
+  const int64_t d = wrap_dim(dim, x.dim(), "gather");
+  MT_CHECK(index.dim() == x.dim(), "gather: index has ", index.dim(), " dims, input has ", x.dim());
+  for (int64_t k = 0; k < x.dim(); ++k)
+    MT_CHECK(k == d || index.size(k) <= x.size(k), "gather: index shape ", shape_str(index.shape()),
+             " is larger than input shape ", shape_str(x.shape()), " in dim ", k);
+  Tensor out = empty(index.shape(), {.dtype = x.dtype(), .device = x.device()});
+  internal::backend(x).gather(x.dtype(), strided(x, "gather"), int(d), strided(index, "gather"), strided(out));
+  const Shape in_shape = x.shape();
+  return record("GatherBackward0", {x}, out, [=](const Tensor& g) {
+    return Tensors{scatter_add(zeros(in_shape, {.dtype = g.dtype(), .device = g.device()}), d, index, g)};
+  });
+}
+
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_index_tensor("scatter_add", index);
+  internal::common_device("scatter_add", {x, index, src});
+  const int64_t d = wrap_dim(dim, x.dim(), "scatter_add");
+  MT_CHECK(index.dim() == x.dim() && src.dim() == x.dim(), "scatter_add: input, index and src need the same number",
+           " of dims, got ", shape_str(x.shape()), ", ", shape_str(index.shape()), ", ", shape_str(src.shape()));
+  for (int64_t k = 0; k < x.dim(); ++k) {
+    MT_CHECK(index.size(k) <= src.size(k), "scatter_add: index shape ", shape_str(index.shape()),
+             " is larger than src shape ", shape_str(src.shape()));
+    MT_CHECK(k == d || index.size(k) <= x.size(k), "scatter_add: index shape ", shape_str(index.shape()),
+             " is larger than input shape ", shape_str(x.shape()), " in dim ", k);
+  }
+  MT_CHECK(src.dtype() == x.dtype(), "scatter_add: src dtype ", dtype_name(src.dtype()), " differs from ",
+           dtype_name(x.dtype()));
+  Tensor out = x.detach().clone();
+  internal::backend(x).scatter_add(x.dtype(), strided(out), int(d), strided(index, "scatter_add"),
+                                   strided(src, "scatter_add"));
+  const Shape src_shape = src.shape();
+  return record("ScatterAddBackward0", {x, src}, out, [d, index, src_shape](const Tensor& g) {
+    Tensor picked = gather(g, d, index);
+    if (picked.shape() == src_shape) return Tensors{g, picked};
+    // src may be larger than index: the elements index does not reach get no gradient.
+    Tensor g_src = zeros(src_shape, {.dtype = g.dtype(), .device = g.device()});
+    Tensor part = g_src;
+    for (int64_t k = 0; k < index.dim(); ++k) part = part.narrow(k, 0, index.size(k));
+    part.copy_(picked);
+    return Tensors{g, g_src};
+  });
+}
+
+}  // namespace minitorch

@@ -1,0 +1,42 @@
+// cat, stack, index_select, gather, scatter_add, index_add.
+#include "helpers.hpp"
+
+using namespace mt;
+
+TEST_CASE("cat and stack") {
+  Tensor a = arange(0, 6).reshape({2, 3}), b = arange(6, 9).reshape({1, 3});
+  Tensor c = cat({a, b}, 0);
+  CHECK(c.shape() == Shape{3, 3});
+  CHECK(c[2].to_vector<double>() == std::vector<double>{6, 7, 8});
+  CHECK(cat({a, a.t().t()}, -1).shape() == Shape{2, 6});
+  Tensor s = stack({a, a * 2.0}, 1);
+  CHECK(s.shape() == Shape{2, 2, 3});
+  CHECK(s[1][1].to_vector<double>() == std::vector<double>{6, 8, 10});
+  CHECK(cat({a, a.to(kFloat64)}).dtype() == kFloat64);
+  CHECK_THROWS_WITH_FRAGMENT(cat({a, b}, 1), "sizes must match");
+  CHECK_THROWS_WITH_FRAGMENT(stack({a, b}), "equal shapes");
+  CHECK_THROWS_WITH_FRAGMENT(cat({}), "non-empty");
+}
+
+TEST_CASE("index_select and index_add") {
+  Tensor x = arange(0, 12).reshape({3, 4});
+  Tensor idx = from_vector<int64_t>({2, 0, 2}, {3});
+  CHECK(index_select(x, 0, idx)[0].to_vector<double>() == std::vector<double>{8, 9, 10, 11});
+  CHECK(index_select(x, 1, idx)[1].to_vector<double>() == std::vector<double>{6, 4, 6});
+  Tensor added = index_add(zeros({3, 2}), 0, idx, ones({3, 2}));
+  CHECK(added.to_vector<double>() == std::vector<double>{1, 1, 0, 0, 2, 2});
+  CHECK_THROWS_WITH_FRAGMENT(index_select(x, 0, from_vector<int64_t>({3}, {1})), "out of range");
+  CHECK_THROWS_WITH_FRAGMENT(index_select(x, 0, from_vector<int64_t>({-1}, {1})), "out of range");
+  CHECK_THROWS_WITH_FRAGMENT(index_select(x, 0, tensor({0})), "int64");
+}
+
+TEST_CASE("gather and scatter_add") {
+  Tensor x = tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor idx = from_vector<int64_t>({2, 0, 1, 1}, {2, 2});
+  CHECK(gather(x, 1, idx).to_vector<double>() == std::vector<double>{3, 1, 5, 5});
+  CHECK(gather(x.t(), 0, idx.t().contiguous()).to_vector<double>() == std::vector<double>{3, 5, 1, 5});
+  Tensor s = scatter_add(zeros({2, 3}), 1, idx, ones({2, 2}));
+  CHECK(s.to_vector<double>() == std::vector<double>{1, 0, 1, 0, 2, 0});
+  CHECK_THROWS_WITH_FRAGMENT(gather(x, 1, from_vector<int64_t>({3, 0}, {2, 1})), "out of range");
+  CHECK_THROWS_WITH_FRAGMENT(gather(x, 1, from_vector<int64_t>({0, 0}, {2})), "dims");
+}

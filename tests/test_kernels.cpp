@@ -1,0 +1,115 @@
+// Fast CPU kernels against the reference kernels (kernels/cpu/reference.hpp), called directly
+// through the kernel interface.
+#include <vector>
+
+#include "cpu/reference.hpp"
+#include "cpu/simd.hpp"
+#include "helpers.hpp"
+#include "kernels.hpp"
+
+using namespace mt;
+namespace k = mt::kernels;
+
+namespace {
+std::vector<float> random_floats(size_t n, uint64_t seed, double scale = 1) {
+  Generator g(seed);
+  return (randn({int64_t(n)}, {}, &g) * scale).to_vector<float>();
+}
+}  // namespace
+
+TEST_CASE("gemm: fast == reference for odd shapes, strides, transposes, alpha and beta") {
+  struct Shape3 {
+    int64_t m, n, k;
+  };
+  for (Shape3 s : {Shape3{1, 1, 1}, Shape3{7, 5, 3}, Shape3{33, 65, 17}, Shape3{128, 96, 384}, Shape3{3, 200, 1}}) {
+    for (int variant = 0; variant < 8; ++variant) {
+      k::GemmArgs g;
+      g.trans_a = variant & 1;
+      g.trans_b = variant & 2;
+      g.m = s.m;
+      g.n = s.n;
+      g.k = s.k;
+      g.alpha = (variant & 4) ? 0.5 : 1.0;
+      g.beta = (variant & 4) ? 2.0 : 0.0;
+      // Padded leading dims, so the kernel must honour them.
+      g.lda = (g.trans_a ? s.m : s.k) + 3;
+      g.ldb = (g.trans_b ? s.k : s.n) + 1;
+      g.ldc = s.n + 2;
+      const auto a = random_floats(size_t((g.trans_a ? s.k : s.m) * g.lda), 1);
+      const auto b = random_floats(size_t((g.trans_b ? s.n : s.k) * g.ldb), 2);
+      auto c_fast = random_floats(size_t(s.m * g.ldc), 3), c_ref = c_fast;
+      g.a = a.data();
+      g.b = b.data();
+      g.c = c_fast.data();
+      k::cpu_backend().gemm(kFloat32, g);
+      k::reference::gemm(g, a.data(), b.data(), c_ref.data());
+      CAPTURE(s.m);
+      CAPTURE(s.n);
+      CAPTURE(s.k);
+      CAPTURE(variant);
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j)
+          REQUIRE(c_fast[size_t(i * g.ldc + j)] ==
+                  doctest::Approx(c_ref[size_t(i * g.ldc + j)]).epsilon(1e-4).scale(std::sqrt(double(s.k))));
+    }
+  }
+}
+
+TEST_CASE("batched gemm with a shared (stride 0) operand") {
+  const int64_t batch = 5, m = 4, n = 3, kk = 6;
+  const auto a = random_floats(size_t(batch * m * kk), 4), b = random_floats(size_t(kk * n), 5);
+  std::vector<float> c(size_t(batch * m * n)), ref(size_t(m * n));
+  k::GemmArgs g;
+  g.m = m; g.n = n; g.k = kk; g.batch = batch;
+  g.a = a.data(); g.lda = kk; g.batch_stride_a = m * kk;
+  g.b = b.data(); g.ldb = n; g.batch_stride_b = 0;
+  g.c = c.data(); g.ldc = n; g.batch_stride_c = m * n;
+  k::cpu_backend().gemm(kFloat32, g);
+  for (int64_t i = 0; i < batch; ++i) {
+    k::reference::gemm(g, a.data() + i * m * kk, b.data(), ref.data());
+    for (int64_t j = 0; j < m * n; ++j) CHECK(c[size_t(i * m * n + j)] == doctest::Approx(ref[size_t(j)]).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("softmax rows: SIMD == reference, including rows shorter than a vector") {
+  for (int64_t cols : {1, 3, 16, 17, 100, 1000}) {
+    const int64_t rows = 7;
+    const auto x = random_floats(size_t(rows * cols), 6, 10);
+    for (bool log : {false, true}) {
+      std::vector<float> fast(x.size()), ref(x.size());
+      k::cpu_backend().softmax_rows(kFloat32, x.data(), rows, cols, fast.data(), log);
+      k::reference::softmax_rows(x.data(), rows, cols, ref.data(), log);
+      for (size_t i = 0; i < x.size(); ++i) REQUIRE(fast[i] == doctest::Approx(ref[i]).epsilon(2e-6).scale(1));
+    }
+  }
+}
+
+TEST_CASE("row sums: chunked SIMD == reference in float64; float32 close") {
+  for (int64_t cols : {1, 5, 4096, 4097, 100000}) {
+    const int64_t rows = 3;
+    Generator g(7);
+    const auto xd = rand({rows * cols}, {.dtype = kFloat64}, &g).to_vector<double>();
+    std::vector<double> fast(static_cast<size_t>(rows)), ref(static_cast<size_t>(rows));
+    k::cpu_backend().reduce_rows(k::ReduceOp::Sum, kFloat64, xd.data(), rows, cols, fast.data(), nullptr, 0);
+    k::reference::sum_rows(xd.data(), rows, cols, ref.data());
+    for (int64_t r = 0; r < rows; ++r) CHECK(fast[size_t(r)] == doctest::Approx(ref[size_t(r)]).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("the SIMD exp and its scalar twin agree") {
+  std::vector<float> x(1000), y(1000);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -90.f + 0.18f * float(i);
+  const float total = k::cpu::simd::exp_shifted_sum(x.data(), 0.f, y.data(), int64_t(x.size()));
+  double expect_total = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float scalar = k::cpu::simd::exp_scalar(x[i]);
+    if (std::isinf(scalar)) {
+      CHECK(std::isinf(y[i]));
+    } else {
+      CHECK(y[i] == doctest::Approx(scalar).epsilon(2e-7));
+    }
+    expect_total += std::exp(double(x[i]));
+  }
+  CHECK(std::isinf(total));  // the row reaches past exp's float range
+  CHECK(std::isinf(float(expect_total)));
+}
