@@ -55,6 +55,28 @@ TEST_CASE("gemm: fast == reference for odd shapes, strides, transposes, alpha an
   }
 }
 
+TEST_CASE("gemm: products that cross every cache block of the blocked kernel") {
+  // 250 rows: several row blocks and a partial one; 3100 columns: two column blocks and a partial
+  // panel; depth 600: three depth slices, the last partial.
+  for (int variant : {0, 3}) {
+    k::GemmArgs g;
+    g.trans_a = variant & 1;
+    g.trans_b = variant & 2;
+    g.m = 250; g.n = 3100; g.k = 600;
+    g.lda = g.trans_a ? g.m : g.k;
+    g.ldb = g.trans_b ? g.k : g.n;
+    g.ldc = g.n;
+    g.beta = 1;
+    const auto a = random_floats(size_t(g.m * g.k), 11), b = random_floats(size_t(g.k * g.n), 12);
+    auto c = random_floats(size_t(g.m * g.n), 13), ref = c;
+    g.a = a.data(); g.b = b.data(); g.c = c.data();
+    k::cpu_backend().gemm(kFloat32, g);
+    k::reference::gemm(g, a.data(), b.data(), ref.data());
+    CAPTURE(variant);
+    for (size_t i = 0; i < c.size(); ++i) REQUIRE(c[i] == doctest::Approx(ref[i]).epsilon(1e-4).scale(25));
+  }
+}
+
 TEST_CASE("batched gemm with a shared (stride 0) operand") {
   const int64_t batch = 5, m = 4, n = 3, kk = 6;
   const auto a = random_floats(size_t(batch * m * kk), 4), b = random_floats(size_t(kk * n), 5);

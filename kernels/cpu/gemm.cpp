@@ -1,8 +1,12 @@
-// Matrix multiply on the CPU through Eigen's blocked, vectorised, OpenMP-parallel GEMM.
-// kernels/cpu/reference.cpp has the plain triple loop it is tested against.
+// Matrix multiply on the CPU: float32 products large enough to pay for packing go to our blocked
+// AVX-512 kernel (gemm_avx512.cpp) where the build targets AVX-512; everything else (float64,
+// small or batched products, other CPUs) goes through Eigen's blocked, vectorised GEMM.
+// kernels/cpu/reference.hpp has the plain triple loop both are tested against.
 #include <Eigen/Core>
+#include <type_traits>
 
 #include "cpu_backend.hpp"
+#include "gemm_avx512.hpp"
 #include "loops.hpp"
 
 namespace minitorch::kernels::cpu {
@@ -45,6 +49,15 @@ void CpuBackend::gemm(DType t, const GemmArgs& g) {
     T* c = static_cast<T*>(g.c);
     if (g.m == 0 || g.n == 0) return;
     const int64_t flops_each = g.m * g.n * std::max<int64_t>(g.k, 1);
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+      if (flops_each >= (int64_t(1) << 18) && g.k > 0) {
+        for (int64_t i = 0; i < g.batch; ++i)
+          gemm_f32_avx512(g, a + i * g.batch_stride_a, b + i * g.batch_stride_b, c + i * g.batch_stride_c);
+        return;
+      }
+    }
+#endif
     // Many small products: one per thread, Eigen single-threaded inside (it does not nest).
     // Few large products: one after the other, each spread over the threads by Eigen.
     if (g.batch > 1 && flops_each < (int64_t(1) << 22)) {
