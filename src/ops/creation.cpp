@@ -76,7 +76,8 @@ Tensor eye(int64_t n, int64_t m, TensorOptions options) {
 
 Tensor from_blob(const void* data, const Shape& shape, DType dtype, TensorOptions options) {
   Tensor host = empty(shape, {.dtype = dtype});
-  std::memcpy(host.raw_data(), data, size_t(host.numel()) * dtype_size(dtype));
+  const size_t nbytes = size_t(host.numel()) * dtype_size(dtype);
+  if (nbytes > 0) std::memcpy(host.raw_data(), data, nbytes);
   Tensor t = host.to(options.device);
   if (options.dtype != dtype) t = t.to(options.dtype);
   return finish(t, options);
