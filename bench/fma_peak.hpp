@@ -29,7 +29,11 @@ inline double measure_fma_peak_gflops(double seconds = 0.3) {
         const __m512 m = _mm512_set1_ps(0.999999f), a = _mm512_set1_ps(1e-7f);
         for (long i = 0; i < iterations / 16; ++i)
           for (int c = 0; c < kChains; ++c) acc[c] = _mm512_fmadd_ps(acc[c], m, a);
-        for (int c = 0; c < kChains; ++c) sink += _mm512_reduce_add_ps(acc[c]);
+        alignas(64) float lanes[16];
+        for (int c = 0; c < kChains; ++c) {
+          _mm512_store_ps(lanes, acc[c]);
+          for (float v : lanes) sink += v;
+        }
 #elif defined(__AVX2__) && defined(__FMA__)
         __m256 acc[kChains];
         for (int c = 0; c < kChains; ++c) acc[c] = _mm256_set1_ps(float(c));

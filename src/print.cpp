@@ -128,17 +128,25 @@ std::string tensor_str(const Values& v, int indent, bool summarize, const Format
     }
     std::string s = "[";
     for (size_t i = 0; i < items.size(); ++i) {
-      if (i > 0) s += (i % size_t(per_line) == 0) ? ",\n" + std::string(size_t(indent + 1), ' ') : ", ";
+      if (i > 0 && i % size_t(per_line) == 0) {
+        s += ",\n";
+        s.append(size_t(indent + 1), ' ');
+      } else if (i > 0) {
+        s += ", ";
+      }
       s += items[i];
     }
     return s + "]";
   }
-  const std::string sep = "," + std::string(dim - 1, '\n') + std::string(size_t(indent + 1), ' ');
+  std::string sep = ",";
+  sep.append(dim - 1, '\n');
+  sep.append(size_t(indent + 1), ' ');
   std::string s = "[";
   for (int64_t i = 0; i < n; ++i) {
     if (i > 0) s += sep;
     if (cut && i == kEdgeItems) {
-      s += "..." + sep;
+      s += "...";
+      s += sep;
       i = n - kEdgeItems;
     }
     s += tensor_str(v.sub(i), indent + 1, summarize, f);
