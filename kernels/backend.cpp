@@ -36,6 +36,23 @@ void Backend::index_add(DType, void*, int64_t, int64_t, int64_t, const int64_t*,
 }
 void Backend::gather(DType, const Strided&, int, const Strided&, const Strided&) { missing(*this, "gather"); }
 void Backend::scatter_add(DType, const Strided&, int, const Strided&, const Strided&) { missing(*this, "scatter_add"); }
+void Backend::layer_norm_forward(DType, const void*, int64_t, int64_t, const void*, const void*, double, void*,
+                                 void*, void*) {
+  missing(*this, "layer_norm");
+}
+void Backend::layer_norm_backward(DType, const void*, const void*, const void*, const void*, const void*, int64_t,
+                                  int64_t, void*, void*, void*) {
+  missing(*this, "layer_norm_backward");
+}
+void Backend::depthwise_conv2d_forward(DType, const ConvGeometry&, const void*, const void*, const void*, void*) {
+  missing(*this, "depthwise_conv2d");
+}
+void Backend::depthwise_conv2d_backward(DType, const ConvGeometry&, const void*, const void*, const void*, void*,
+                                        void*, void*) {
+  missing(*this, "depthwise_conv2d_backward");
+}
+void Backend::im2col(DType, const ConvGeometry&, const void*, void*) { missing(*this, "im2col"); }
+void Backend::col2im(DType, const ConvGeometry&, const void*, void*) { missing(*this, "col2im"); }
 void Backend::random(Distribution, DType, const Strided&, uint64_t, uint64_t, double, double) {
   missing(*this, "random");
 }

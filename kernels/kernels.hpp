@@ -72,6 +72,13 @@ struct GemmArgs {
   double alpha = 1, beta = 0;
 };
 
+// Geometry of a 2-D convolution over NHWC activations (dilation 1).
+struct ConvGeometry {
+  int64_t batch = 0, in_h = 0, in_w = 0, channels = 0;  // input [batch, in_h, in_w, channels]
+  int64_t kernel_h = 0, kernel_w = 0, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+  int64_t out_h = 0, out_w = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -116,6 +123,28 @@ class Backend {
   virtual void gather(DType t, const Strided& x, int dim, const Strided& index, const Strided& out);
   // out[p with coordinate dim replaced by index[p]] += src[p]
   virtual void scatter_add(DType t, const Strided& out, int dim, const Strided& index, const Strided& src);
+
+  // ---- neural-network layers (activations channels-last, contiguous) ---------------------------
+  // LayerNorm over the last dim of x [rows, cols]: y = (x - mean) * rstd * weight + bias, and the
+  // per-row mean and rstd = 1/sqrt(var + eps) that backward needs. weight/bias may be null.
+  virtual void layer_norm_forward(DType t, const void* x, int64_t rows, int64_t cols, const void* weight,
+                                  const void* bias, double eps, void* y, void* mean, void* rstd);
+  // gx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = gy * weight; gweight = sum gy * xhat,
+  // gbias = sum gy over rows. Any of gx/gweight/gbias may be null (not wanted).
+  virtual void layer_norm_backward(DType t, const void* gy, const void* x, const void* mean, const void* rstd,
+                                   const void* weight, int64_t rows, int64_t cols, void* gx, void* gweight,
+                                   void* gbias);
+  // Depthwise convolution, NHWC: y[n,oh,ow,c] = bias[c] + sum_ij x[n, oh*s-p+i, ow*s-p+j, c] w[i,j,c]
+  // with weight laid out [kernel_h, kernel_w, channels] and bias [channels] (may be null).
+  virtual void depthwise_conv2d_forward(DType t, const ConvGeometry& g, const void* x, const void* weight,
+                                        const void* bias, void* y);
+  // gx from gy (gx is overwritten), and gweight [kh, kw, C] and gbias [C] (overwritten; null = skip).
+  virtual void depthwise_conv2d_backward(DType t, const ConvGeometry& g, const void* gy, const void* x,
+                                         const void* weight, void* gx, void* gweight, void* gbias);
+  // im2col for NHWC: cols[n, oh, ow, i, j, c] = x[n, oh*s-p+i, ow*s-p+j, c] (0 outside), and its
+  // adjoint col2im, which adds every column entry back into gx (overwritten first).
+  virtual void im2col(DType t, const ConvGeometry& g, const void* x, void* cols);
+  virtual void col2im(DType t, const ConvGeometry& g, const void* cols, void* gx);
 
   // ---- random numbers --------------------------------------------------------------------------
   // Element i of the (row-major ordered) output gets the numbers of counter `offset + i` of the

@@ -121,3 +121,21 @@ TEST_CASE("allclose") {
   CHECK_FALSE(allclose(tensor({1, 2}), tensor({1, 2.1})));
   CHECK_FALSE(allclose(tensor({NAN}), tensor({NAN})));
 }
+
+TEST_CASE("dropout and stochastic depth") {
+  Generator g(9);
+  Tensor x = ones({1000, 4});
+  Tensor d = dropout(x, 0.25, true, &g);
+  const double kept = mean((d != 0.0).to(kFloat32)).item();
+  CHECK(kept == doctest::Approx(0.75).epsilon(0.05));
+  CHECK(amax(d).item() == doctest::Approx(1 / 0.75));
+  CHECK(dropout(x, 0.25, false, &g).same(x));
+  Tensor s = stochastic_depth(x, 0.5, true, &g);
+  // Whole rows are dropped or kept (scaled by 2).
+  auto rows = s.to_vector<float>();
+  for (size_t r = 0; r < 1000; ++r)
+    for (size_t c = 1; c < 4; ++c) CHECK(rows[r * 4 + c] == rows[r * 4]);
+  CHECK(mean(s).item() == doctest::Approx(1).epsilon(0.1));
+  CHECK(stochastic_depth(x, 0.5, false).same(x));
+  CHECK_THROWS_WITH_FRAGMENT(dropout(x, 1.5, true), "p must be");
+}

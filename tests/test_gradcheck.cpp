@@ -140,3 +140,34 @@ TEST_CASE("a small network end to end") {
       },
       {x, w1, b1, w2});
 }
+
+TEST_CASE("layer norm") {
+  gradcheck([](const Tensors& v) { return layer_norm(v[0], v[1], v[2], 1e-6); },
+            {random_leaf({2, 3, 5}, 100), random_leaf({5}, 101), random_leaf({5}, 102)});
+  gradcheck([](const Tensors& v) { return layer_norm(v[0].transpose(0, 1), Tensor(), Tensor()); }, {random_leaf({4, 3, 6}, 103)});
+}
+
+TEST_CASE("convolutions over NHWC, every path") {
+  // depthwise 7x7 padding 3 (ConvNeXt's), depthwise 3x3 stride 2, patchify 2x2 stride 2,
+  // general 3x3 stride 2 padding 1 (im2col), grouped, and a non-contiguous (NCHW-permuted) input.
+  gradcheck([](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 3}); },
+            {random_leaf({2, 5, 6, 3}, 110), random_leaf({3, 1, 7, 7}, 111), random_leaf({3}, 112)});
+  gradcheck([](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}, .groups = 2}); },
+            {random_leaf({1, 5, 4, 2}, 113), random_leaf({2, 1, 3, 3}, 114), random_leaf({2}, 115)});
+  gradcheck([](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}}); },
+            {random_leaf({2, 4, 6, 3}, 116), random_leaf({4, 3, 2, 2}, 117), random_leaf({4}, 118)});
+  gradcheck([](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}}); },
+            {random_leaf({1, 5, 4, 2}, 119), random_leaf({3, 2, 3, 3}, 120), random_leaf({3}, 121)});
+  gradcheck([](const Tensors& v) { return conv2d(v[0], v[1], Tensor(), {.padding = {1, 0}, .groups = 2}); },
+            {random_leaf({1, 3, 4, 4}, 122), random_leaf({2, 2, 3, 1}, 123)});
+  gradcheck([](const Tensors& v) { return conv2d(v[0].permute({0, 2, 3, 1}), v[1], v[2], {.stride = {2, 2}}); },
+            {random_leaf({2, 3, 4, 4}, 124), random_leaf({2, 3, 2, 2}, 125), random_leaf({2}, 126)});
+}
+
+TEST_CASE("stochastic depth and dropout in training mode") {
+  Generator g(5);
+  Tensor x = random_leaf({6, 2, 3}, 130);
+  // The same generator state gives the same mask, so the finite differences see the same function.
+  gradcheck([&g](const Tensors& v) { Generator local(g); return stochastic_depth(v[0], 0.5, true, &local); }, {x});
+  gradcheck([&g](const Tensors& v) { Generator local(g); return dropout(v[0], 0.3, true, &local); }, {x});
+}

@@ -39,6 +39,10 @@ def rnd(*shape, lo=-2.0, hi=2.0, dtype=torch.float64):
     return (torch.rand(*shape, dtype=torch.float64) * (hi - lo) + lo).to(dtype)
 
 
+def nhwc_conv(x, w, b, stride, padding, groups):
+    return F.conv2d(x.permute(0, 3, 1, 2), w, b, stride=stride, padding=padding, groups=groups).permute(0, 2, 3, 1)
+
+
 # name -> (function of inputs, inputs). Indices are int64 inputs that get no gradient.
 CASES = {
     "add_broadcast": (lambda a, b: a + b, [rnd(3, 1, 4), rnd(2, 4)]),
@@ -83,6 +87,14 @@ CASES = {
     "index_select": (lambda a, i: a.index_select(1, i), [rnd(3, 4), torch.tensor([3, 0, 3])]),
     "gather": (lambda a, i: a.gather(1, i), [rnd(3, 4), torch.tensor([[0, 3], [1, 1], [2, 0]])]),
     "cross_entropy": (lambda x, y: F.cross_entropy(x, y), [rnd(5, 6, lo=-3, hi=3), torch.tensor([0, 5, 2, 2, 1])]),
+    "layer_norm": (lambda x, w, b: F.layer_norm(x, (6,), w, b, eps=1e-6), [rnd(2, 3, 6), rnd(6), rnd(6)]),
+    "layer_norm_noaffine": (lambda x: F.layer_norm(x, (5,)), [rnd(4, 5)]),
+    # Convolutions: inputs are NHWC, as minitorch's activations; torch computes in NCHW.
+    "conv_depthwise7": (lambda x, w, b: nhwc_conv(x, w, b, 1, 3, 4), [rnd(2, 9, 8, 4), rnd(4, 1, 7, 7), rnd(4)]),
+    "conv_depthwise3_s2": (lambda x, w, b: nhwc_conv(x, w, b, 2, 1, 3), [rnd(1, 7, 6, 3), rnd(3, 1, 3, 3), rnd(3)]),
+    "conv_patchify": (lambda x, w, b: nhwc_conv(x, w, b, 4, 0, 1), [rnd(2, 8, 12, 3), rnd(5, 3, 4, 4), rnd(5)]),
+    "conv_dense3_s2": (lambda x, w, b: nhwc_conv(x, w, b, 2, 1, 1), [rnd(2, 7, 5, 3), rnd(4, 3, 3, 3), rnd(4)]),
+    "conv_grouped": (lambda x, w: nhwc_conv(x, w, None, 1, 1, 2), [rnd(1, 5, 5, 4), rnd(6, 2, 3, 3)]),
     "float32_softmax": (lambda a: a.softmax(dim=-1), [rnd(4, 50, lo=-8, hi=8, dtype=torch.float32)]),
     "float32_gelu": (lambda a: F.gelu(a), [rnd(100, lo=-6, hi=6, dtype=torch.float32)]),
     "float32_matmul": (lambda a, b: a @ b, [rnd(33, 70, dtype=torch.float32), rnd(70, 17, dtype=torch.float32)]),

@@ -32,6 +32,18 @@ class CpuBackend final : public Backend {
   void gather(DType t, const Strided& x, int dim, const Strided& index, const Strided& out) override;
   void scatter_add(DType t, const Strided& out, int dim, const Strided& index, const Strided& src) override;
 
+  void layer_norm_forward(DType t, const void* x, int64_t rows, int64_t cols, const void* weight, const void* bias,
+                          double eps, void* y, void* mean, void* rstd) override;
+  void layer_norm_backward(DType t, const void* gy, const void* x, const void* mean, const void* rstd,
+                           const void* weight, int64_t rows, int64_t cols, void* gx, void* gweight,
+                           void* gbias) override;
+  void depthwise_conv2d_forward(DType t, const ConvGeometry& g, const void* x, const void* weight, const void* bias,
+                                void* y) override;
+  void depthwise_conv2d_backward(DType t, const ConvGeometry& g, const void* gy, const void* x, const void* weight,
+                                 void* gx, void* gweight, void* gbias) override;
+  void im2col(DType t, const ConvGeometry& g, const void* x, void* cols) override;
+  void col2im(DType t, const ConvGeometry& g, const void* cols, void* gx) override;
+
   void random(Distribution dist, DType t, const Strided& out, uint64_t seed, uint64_t offset, double a,
               double b) override;
 };
