@@ -1,0 +1,162 @@
+#include "minitorch/nn/module.hpp"
+
+#include <map>
+#include <sstream>
+
+#include "minitorch/autograd.hpp"
+
+namespace minitorch::nn {
+
+Tensor& Module::register_parameter(const std::string& name, Tensor t) {
+  MT_CHECK(name.find('.') == std::string::npos && !name.empty(), "Module: invalid parameter name '", name, "'");
+  if (t.defined() && !t.requires_grad()) t.requires_grad_(true);
+  parameters_.emplace_back(name, t);
+  return parameters_.back().second;
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor t) {
+  MT_CHECK(name.find('.') == std::string::npos && !name.empty(), "Module: invalid buffer name '", name, "'");
+  buffers_.emplace_back(name, t);
+  return buffers_.back().second;
+}
+
+void Module::add_child(const std::string& name, std::shared_ptr<Module> module) {
+  MT_CHECK(module != nullptr, "Module: child '", name, "' is null");
+  for (const auto& [n, m] : children_) MT_CHECK(n != name, "Module: a child named '", name, "' exists already");
+  children_.emplace_back(name, std::move(module));
+}
+
+std::shared_ptr<Module> Module::child(const std::string& name) const {
+  for (const auto& [n, m] : children_)
+    if (n == name) return m;
+  detail::fail("Module: no child named '", name, "'");
+}
+
+void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
+  MT_CHECK(module != nullptr, "Module: replacement for '", name, "' is null");
+  for (auto& [n, m] : children_)
+    if (n == name) {
+      module->train(training_);
+      m = std::move(module);
+      return;
+    }
+  detail::fail("Module: no child named '", name, "' to replace");
+}
+
+void Module::collect(const std::string& prefix, bool parameters, bool buffers, NamedTensors& out) const {
+  // Undefined entries (a layer built without bias) are skipped, as PyTorch skips None.
+  if (parameters)
+    for (const auto& [n, t] : parameters_)
+      if (t.defined()) out.emplace_back(prefix + n, t);
+  if (buffers)
+    for (const auto& [n, t] : buffers_)
+      if (t.defined()) out.emplace_back(prefix + n, t);
+  for (const auto& [n, m] : children_) m->collect(prefix + n + ".", parameters, buffers, out);
+}
+
+NamedTensors Module::named_parameters() const {
+  NamedTensors out;
+  collect("", true, false, out);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [n, t] : named_parameters()) out.push_back(t);
+  return out;
+}
+
+NamedTensors Module::named_buffers() const {
+  NamedTensors out;
+  collect("", false, true, out);
+  return out;
+}
+
+NamedTensors Module::state_dict() const {
+  NamedTensors out;
+  collect("", true, true, out);
+  return out;
+}
+
+void Module::load_state_dict(const NamedTensors& state, bool strict) {
+  std::map<std::string, Tensor> given;
+  for (const auto& [n, t] : state) given[n] = t;
+  std::vector<std::string> missing, mismatched;
+  const NamedTensors mine = state_dict();
+  for (const auto& [name, t] : mine) {
+    auto it = given.find(name);
+    if (it == given.end()) {
+      missing.push_back(name);
+    } else if (it->second.shape() != t.shape()) {
+      mismatched.push_back(name + ": checkpoint " + shape_str(it->second.shape()) + ", model " + shape_str(t.shape()));
+    }
+  }
+  std::vector<std::string> unexpected;
+  for (const auto& [name, t] : state) {
+    bool known = false;
+    for (const auto& [n, m] : mine) known |= n == name;
+    if (!known) unexpected.push_back(name);
+  }
+  auto list = [](const std::vector<std::string>& names) {
+    std::ostringstream out;
+    for (size_t i = 0; i < names.size(); ++i) out << (i ? ", " : "") << names[i];
+    return out.str();
+  };
+  std::ostringstream problems;
+  if (!mismatched.empty()) problems << " shape mismatch: " << list(mismatched) << ";";
+  if (strict && !missing.empty()) problems << " missing keys: " << list(missing) << ";";
+  if (strict && !unexpected.empty()) problems << " unexpected keys: " << list(unexpected) << ";";
+  MT_CHECK(problems.str().empty(), "load_state_dict:", problems.str());
+  NoGradGuard no_grad;
+  for (const auto& [name, t] : mine) {
+    auto it = given.find(name);
+    if (it != given.end()) const_cast<Tensor&>(t).copy_(it->second);
+  }
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [n, m] : children_) m->train(on);
+}
+
+void Module::zero_grad() {
+  for (Tensor& t : parameters()) t.zero_grad();
+}
+
+void Module::requires_grad_(bool on) {
+  for (Tensor& t : parameters()) t.requires_grad_(on);
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (const auto& [name, t] : named_parameters()) n += t.numel();
+  return n;
+}
+
+namespace {
+// Points t's TensorImpl at `moved`'s data, so every handle to t (a layer's member, an
+// optimizer's list) sees the new device or dtype.
+void swap_data(Tensor& t, const Tensor& moved) {
+  TensorImpl* impl = t.impl();
+  impl->storage = moved.storage();
+  impl->strides = moved.strides();
+  impl->offset = moved.storage_offset();
+  impl->dtype = moved.dtype();
+  impl->grad.reset();
+}
+}  // namespace
+
+void Module::to(Device device) {
+  NoGradGuard no_grad;
+  for (auto& [name, t] : state_dict())
+    if (t.device() != device) swap_data(t, t.contiguous().to(device));
+}
+
+void Module::to(DType dtype) {
+  MT_CHECK(is_floating(dtype), "Module::to: expects a floating dtype, got ", dtype_name(dtype));
+  NoGradGuard no_grad;
+  for (auto& [name, t] : state_dict())
+    if (is_floating(t.dtype()) && t.dtype() != dtype) swap_data(t, t.to(dtype));
+}
+
+}  // namespace minitorch::nn
