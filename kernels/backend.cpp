@@ -53,6 +53,8 @@ void Backend::depthwise_conv2d_backward(DType, const ConvGeometry&, const void*,
 }
 void Backend::im2col(DType, const ConvGeometry&, const void*, void*) { missing(*this, "im2col"); }
 void Backend::col2im(DType, const ConvGeometry&, const void*, void*) { missing(*this, "col2im"); }
+void Backend::adam_step(DType, int64_t, void*, const void*, void*, void*, const AdamStep&) { missing(*this, "adam_step"); }
+void Backend::sgd_step(DType, int64_t, void*, const void*, void*, const SgdStep&) { missing(*this, "sgd_step"); }
 void Backend::random(Distribution, DType, const Strided&, uint64_t, uint64_t, double, double) {
   missing(*this, "random");
 }

@@ -79,6 +79,18 @@ struct ConvGeometry {
   int64_t out_h = 0, out_w = 0;
 };
 
+// One optimizer update of n contiguous elements (torch.optim's single-tensor formulas).
+struct AdamStep {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  bool decoupled_weight_decay = false;  // AdamW
+  int64_t step = 1;                     // 1 for the first update
+};
+struct SgdStep {
+  double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false;
+  bool first = true;  // the momentum buffer starts as the first gradient
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -145,6 +157,12 @@ class Backend {
   // adjoint col2im, which adds every column entry back into gx (overwritten first).
   virtual void im2col(DType t, const ConvGeometry& g, const void* x, void* cols);
   virtual void col2im(DType t, const ConvGeometry& g, const void* cols, void* gx);
+
+  // ---- optimizers (param, grad and state: n contiguous elements each) ---------------------------
+  virtual void adam_step(DType t, int64_t n, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
+                         const AdamStep& s);
+  // momentum_buffer may be null when momentum is 0.
+  virtual void sgd_step(DType t, int64_t n, void* param, const void* grad, void* momentum_buffer, const SgdStep& s);
 
   // ---- random numbers --------------------------------------------------------------------------
   // Element i of the (row-major ordered) output gets the numbers of counter `offset + i` of the

@@ -44,6 +44,10 @@ class CpuBackend final : public Backend {
   void im2col(DType t, const ConvGeometry& g, const void* x, void* cols) override;
   void col2im(DType t, const ConvGeometry& g, const void* cols, void* gx) override;
 
+  void adam_step(DType t, int64_t n, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
+                 const AdamStep& s) override;
+  void sgd_step(DType t, int64_t n, void* param, const void* grad, void* momentum_buffer, const SgdStep& s) override;
+
   void random(Distribution dist, DType t, const Strided& out, uint64_t seed, uint64_t offset, double a,
               double b) override;
 };

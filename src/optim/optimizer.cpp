@@ -1,0 +1,203 @@
+#include "minitorch/optim/optimizer.hpp"
+
+#include <map>
+
+#include "../internal.hpp"
+#include "minitorch/autograd.hpp"
+#include "minitorch/ops/creation.hpp"
+
+namespace minitorch::optim {
+
+namespace {
+
+void check_params(const char* op, const std::vector<Tensor>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    MT_CHECK(params[i].defined(), op, ": parameter ", i, " is undefined");
+    MT_CHECK(params[i].is_leaf() && params[i].requires_grad(), op, ": parameter ", i,
+             " must be a leaf tensor that requires grad");
+    MT_CHECK(params[i].is_contiguous(), op, ": parameter ", i, " must be contiguous");
+  }
+}
+
+std::string key(size_t group, size_t index, const char* what) {
+  return "state." + std::to_string(group) + "." + std::to_string(index) + "." + what;
+}
+
+// Reads state tensors back by name, checking shapes against the parameters.
+struct StateReader {
+  std::map<std::string, Tensor> entries;
+  explicit StateReader(const nn::NamedTensors& state) {
+    for (const auto& [n, t] : state) entries[n] = t;
+  }
+  Tensor take(const std::string& name, const Shape& shape) {
+    auto it = entries.find(name);
+    if (it == entries.end()) return Tensor();
+    MT_CHECK(it->second.shape() == shape, "optimizer load_state_dict: ", name, " has shape ",
+             shape_str(it->second.shape()), ", the parameter has ", shape_str(shape));
+    Tensor t = it->second;
+    entries.erase(it);
+    return t;
+  }
+  void finish() {
+    if (entries.empty()) return;
+    detail::fail("optimizer load_state_dict: unexpected entry '", entries.begin()->first,
+                 "' (the state belongs to another model or optimizer)");
+  }
+};
+
+}  // namespace
+
+Optimizer::Optimizer(std::vector<Group> groups) : groups_(std::move(groups)) {
+  MT_CHECK(!groups_.empty(), "optimizer: needs at least one parameter group");
+}
+
+void Optimizer::zero_grad() {
+  for (auto& g : groups_)
+    for (auto& p : g.params) p.zero_grad();
+}
+
+double Optimizer::lr(size_t group) const {
+  MT_CHECK(group < groups_.size(), "optimizer: no parameter group ", group);
+  return groups_[group].lr;
+}
+void Optimizer::set_lr(double lr) {
+  for (auto& g : groups_) g.lr = lr;
+}
+void Optimizer::set_lr(size_t group, double lr) {
+  MT_CHECK(group < groups_.size(), "optimizer: no parameter group ", group);
+  groups_[group].lr = lr;
+}
+
+// ---- SGD ------------------------------------------------------------------------------------------
+
+SGD::SGD(const std::vector<Tensor>& params, SGDOptions options) : SGD(std::vector{std::pair{params, options}}) {}
+
+SGD::SGD(const std::vector<std::pair<std::vector<Tensor>, SGDOptions>>& groups)
+    : Optimizer([&] {
+        std::vector<Group> g;
+        for (const auto& [params, o] : groups) g.push_back({params, o.lr});
+        return g;
+      }()) {
+  for (const auto& [params, o] : groups) {
+    check_params("SGD", params);
+    MT_CHECK(o.lr >= 0 && o.momentum >= 0 && o.weight_decay >= 0, "SGD: lr, momentum and weight_decay must be >= 0");
+    MT_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD: nesterov needs momentum > 0 and dampening 0");
+    options_.push_back(o);
+    momentum_.emplace_back(params.size());
+  }
+}
+
+void SGD::step() {
+  NoGradGuard no_grad;
+  for (size_t gi = 0; gi < groups_.size(); ++gi) {
+    const SGDOptions& o = options_[gi];
+    for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
+      Tensor& p = groups_[gi].params[i];
+      const Tensor g = p.grad();
+      if (!g.defined()) continue;
+      const Tensor gc = g.contiguous();
+      Tensor& buf = momentum_[gi][i];
+      const bool first = !buf.defined();
+      if (o.momentum != 0 && first) buf = empty(p.shape(), p.options());
+      kernels::SgdStep s{groups_[gi].lr, o.momentum, o.dampening, o.weight_decay, o.nesterov, first};
+      internal::backend(p).sgd_step(p.dtype(), p.numel(), p.raw_data(), gc.raw_data(),
+                                    buf.defined() ? buf.raw_data() : nullptr, s);
+      p.storage()->bump_version();
+    }
+  }
+}
+
+nn::NamedTensors SGD::state_dict() const {
+  nn::NamedTensors out;
+  for (size_t gi = 0; gi < momentum_.size(); ++gi)
+    for (size_t i = 0; i < momentum_[gi].size(); ++i)
+      if (momentum_[gi][i].defined()) out.emplace_back(key(gi, i, "momentum_buffer"), momentum_[gi][i].clone());
+  return out;
+}
+
+void SGD::load_state_dict(const nn::NamedTensors& state) {
+  StateReader reader(state);
+  for (size_t gi = 0; gi < momentum_.size(); ++gi)
+    for (size_t i = 0; i < momentum_[gi].size(); ++i) {
+      Tensor t = reader.take(key(gi, i, "momentum_buffer"), groups_[gi].params[i].shape());
+      momentum_[gi][i] = t.defined() ? t.to(groups_[gi].params[i].dtype()).clone() : Tensor();
+    }
+  reader.finish();
+}
+
+// ---- Adam / AdamW ---------------------------------------------------------------------------------
+
+Adam::Adam(const std::vector<Tensor>& params, AdamOptions options, bool decoupled)
+    : Adam(std::vector{std::pair{params, options}}, decoupled) {}
+
+Adam::Adam(const std::vector<std::pair<std::vector<Tensor>, AdamOptions>>& groups, bool decoupled)
+    : Optimizer([&] {
+        std::vector<Group> g;
+        for (const auto& [params, o] : groups) g.push_back({params, o.lr});
+        return g;
+      }()),
+      decoupled_(decoupled) {
+  for (const auto& [params, o] : groups) {
+    check_params(decoupled ? "AdamW" : "Adam", params);
+    MT_CHECK(o.lr >= 0 && o.eps >= 0 && o.weight_decay >= 0, decoupled ? "AdamW" : "Adam",
+             ": lr, eps and weight_decay must be >= 0");
+    MT_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, decoupled ? "AdamW" : "Adam",
+             ": betas must be in [0, 1), got ", o.beta1, ", ", o.beta2);
+    options_.push_back(o);
+    steps_.emplace_back(params.size(), 0);
+    exp_avg_.emplace_back(params.size());
+    exp_avg_sq_.emplace_back(params.size());
+  }
+}
+
+void Adam::step() {
+  NoGradGuard no_grad;
+  for (size_t gi = 0; gi < groups_.size(); ++gi) {
+    const AdamOptions& o = options_[gi];
+    for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
+      Tensor& p = groups_[gi].params[i];
+      const Tensor g = p.grad();
+      if (!g.defined()) continue;
+      const Tensor gc = g.contiguous();
+      if (!exp_avg_[gi][i].defined()) {
+        exp_avg_[gi][i] = zeros(p.shape(), p.options());
+        exp_avg_sq_[gi][i] = zeros(p.shape(), p.options());
+      }
+      kernels::AdamStep s{groups_[gi].lr, o.beta1, o.beta2, o.eps, o.weight_decay, decoupled_, ++steps_[gi][i]};
+      internal::backend(p).adam_step(p.dtype(), p.numel(), p.raw_data(), gc.raw_data(), exp_avg_[gi][i].raw_data(),
+                                     exp_avg_sq_[gi][i].raw_data(), s);
+      p.storage()->bump_version();
+    }
+  }
+}
+
+nn::NamedTensors Adam::state_dict() const {
+  nn::NamedTensors out;
+  for (size_t gi = 0; gi < exp_avg_.size(); ++gi)
+    for (size_t i = 0; i < exp_avg_[gi].size(); ++i) {
+      if (!exp_avg_[gi][i].defined()) continue;
+      out.emplace_back(key(gi, i, "step"), full({}, double(steps_[gi][i]), {.dtype = kInt64}));
+      out.emplace_back(key(gi, i, "exp_avg"), exp_avg_[gi][i].clone());
+      out.emplace_back(key(gi, i, "exp_avg_sq"), exp_avg_sq_[gi][i].clone());
+    }
+  return out;
+}
+
+void Adam::load_state_dict(const nn::NamedTensors& state) {
+  StateReader reader(state);
+  for (size_t gi = 0; gi < exp_avg_.size(); ++gi)
+    for (size_t i = 0; i < exp_avg_[gi].size(); ++i) {
+      const Tensor& p = groups_[gi].params[i];
+      Tensor step = reader.take(key(gi, i, "step"), {});
+      Tensor m = reader.take(key(gi, i, "exp_avg"), p.shape());
+      Tensor v = reader.take(key(gi, i, "exp_avg_sq"), p.shape());
+      MT_CHECK(step.defined() == m.defined() && m.defined() == v.defined(), "optimizer load_state_dict: ",
+               key(gi, i, "*"), " is incomplete (needs step, exp_avg and exp_avg_sq)");
+      steps_[gi][i] = step.defined() ? int64_t(step.item()) : 0;
+      exp_avg_[gi][i] = m.defined() ? m.to(p.dtype()).clone() : Tensor();
+      exp_avg_sq_[gi][i] = v.defined() ? v.to(p.dtype()).clone() : Tensor();
+    }
+  reader.finish();
+}
+
+}  // namespace minitorch::optim
