@@ -98,7 +98,7 @@ class Backend {
 
   // ---- memory --------------------------------------------------------------------------------
   virtual void* allocate(size_t nbytes) = 0;
-  virtual void deallocate(void* ptr) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;  // nbytes as given to allocate
   // Byte copies between this device's memory and the host's.
   virtual void copy_from_host(void* dst, const void* src, size_t nbytes);
   virtual void copy_to_host(void* dst, const void* host_src, size_t nbytes);

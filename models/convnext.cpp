@@ -3,6 +3,7 @@
 #include "minitorch/autograd.hpp"
 #include "minitorch/ops/creation.hpp"
 #include "minitorch/ops/elementwise.hpp"
+#include "minitorch/ops/linalg.hpp"
 #include "minitorch/ops/reduce.hpp"
 
 namespace minitorch::models {
@@ -35,7 +36,12 @@ CNBlock::CNBlock(int64_t dim, double scale, double sd_prob) {
 }
 
 Tensor CNBlock::forward(const Tensor& x) {
-  Tensor y = block->forward(x);
+  // block.0 .. block.6 as torchvision, with the MLP (block.3-5) as one fused op.
+  Tensor y = (*block)[0]->forward(x);
+  y = (*block)[2]->forward(y);
+  const auto& fc1 = static_cast<const Linear&>(*(*block)[3]);
+  const auto& fc2 = static_cast<const Linear&>(*(*block)[5]);
+  y = mlp_gelu(y, fc1.weight, fc1.bias, fc2.weight, fc2.bias);
   y = y * layer_scale.reshape({-1});  // [dim] broadcasts over the channels-last dim
   return x + stochastic_depth->forward(y);
 }

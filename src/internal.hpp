@@ -24,4 +24,10 @@ Shape reduction_dims(const Shape& dims, int64_t ndim, const char* op);
 // The shape after reducing `dims` (kept as 1s when keepdim).
 Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim);
 
+// c = a @ b + beta * c for 2-D a [m, k] (any strides), b [k, n] (any strides), contiguous c [m, n].
+void gemm_into(const Tensor& a, const Tensor& b, Tensor& c, double beta);
+
+// g * gelu'(x) (exact GELU), elementwise, no autograd.
+Tensor gelu_backward(const Tensor& x, const Tensor& g);
+
 }  // namespace minitorch::internal

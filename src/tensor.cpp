@@ -15,7 +15,7 @@ Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device
   data_ = kernels::backend_for(device).allocate(nbytes);
 }
 Storage::~Storage() {
-  if (data_) kernels::backend_for(device_).deallocate(data_);
+  if (data_) kernels::backend_for(device_).deallocate(data_, nbytes_);
 }
 
 // ---- shapes -----------------------------------------------------------------------------------

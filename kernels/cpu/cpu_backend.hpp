@@ -9,7 +9,7 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
   void* allocate(size_t nbytes) override;
-  void deallocate(void* ptr) override;
+  void deallocate(void* ptr, size_t nbytes) override;
   void copy_from_host(void* dst, const void* src, size_t nbytes) override;
   void copy_to_host(void* dst, const void* src, size_t nbytes) override;
 

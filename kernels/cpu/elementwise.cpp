@@ -140,7 +140,17 @@ void unary_typed(UnaryOp op, const Strided& x, const Strided& out, UnaryParams p
       case UnaryOp::Tanh: return run([](T v) { return std::tanh(v); });
       case UnaryOp::Sigmoid: return run([](T v) { return sigmoid(v); });
       case UnaryOp::Erf: return run([](T v) { return std::erf(v); });
-      case UnaryOp::Gelu: return run([](T v) { return gelu(v); });
+      case UnaryOp::Gelu:
+        if constexpr (std::is_same_v<T, float>) {  // contiguous float32: the SIMD erf
+          auto loop = make_loop<2>({&out, &x}, {sizeof(T), sizeof(T)});
+          return run_loop(loop, [](const std::array<char*, 2>& ptr, const std::array<int64_t, 2>& s, int64_t n) {
+            if (s[0] == 4 && s[1] == 4)
+              simd::gelu(reinterpret_cast<const float*>(ptr[1]), reinterpret_cast<float*>(ptr[0]), n);
+            else
+              map_row<float, float>(ptr[1], s[1], ptr[0], s[0], n, [](float v) { return gelu(v); });
+          });
+        }
+        return run([](T v) { return gelu(v); });
       case UnaryOp::GeluTanh: return run([](T v) { return gelu_tanh(v); });
       case UnaryOp::PowScalar: return run([a](T v) { return std::pow(v, a); });
       default: break;
@@ -173,7 +183,21 @@ void binary_typed(BinaryOp op, const Strided& a, const Strided& b, const Strided
       case BinaryOp::Div: return run([](T u, T v) { return u / v; });
       case BinaryOp::Pow: return run([](T u, T v) { return std::pow(u, v); });
       case BinaryOp::ReluGrad: return run([](T x, T g) { return x > T(0) ? g : T(0); });
-      case BinaryOp::GeluGrad: return run([](T x, T g) { return g * gelu_grad(x); });
+      case BinaryOp::GeluGrad:
+        if constexpr (std::is_same_v<T, float>) {
+          auto loop = make_loop<3>({&out, &a, &b}, {4, 4, 4});
+          return run_loop(loop, [](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
+            if (s[0] == 4 && s[1] == 4 && s[2] == 4) {
+              simd::gelu_grad(reinterpret_cast<const float*>(p[1]), reinterpret_cast<const float*>(p[2]),
+                              reinterpret_cast<float*>(p[0]), n);
+            } else {
+              for (int64_t i = 0; i < n; ++i)
+                *reinterpret_cast<float*>(p[0] + i * s[0]) = *reinterpret_cast<const float*>(p[2] + i * s[2]) *
+                                                             gelu_grad(*reinterpret_cast<const float*>(p[1] + i * s[1]));
+            }
+          });
+        }
+        return run([](T x, T g) { return g * gelu_grad(x); });
       case BinaryOp::GeluTanhGrad: return run([](T x, T g) { return g * gelu_tanh_grad(x); });
       case BinaryOp::SigmoidGrad: return run([](T y, T g) { return g * y * (T(1) - y); });
       case BinaryOp::TanhGrad: return run([](T y, T g) { return g * (T(1) - y * y); });

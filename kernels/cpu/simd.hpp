@@ -85,6 +85,68 @@ inline __m256 exp(__m256 x) {
 constexpr int kFloatLanes = 1;
 #endif
 
+// GELU and its derivative through erf(z) = 1 - (a1 t + ... + a5 t^5) e^(-z^2), t = 1/(1 + p z)
+// (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7, which 1 + erf absorbs at float precision).
+namespace gelu_constants {
+constexpr float kP = 0.3275911f, kA1 = 0.254829592f, kA2 = -0.284496736f, kA3 = 1.421413741f, kA4 = -1.453152027f,
+                kA5 = 1.061405429f;
+constexpr float kInvSqrt2 = 0.70710678118654752f, kInvSqrt2Pi = 0.3989422804014327f;
+}  // namespace gelu_constants
+
+#if defined(__AVX512F__)
+// Returns 1 + erf(x / sqrt 2) = 2 Phi(x), and e^(-x^2/2) in *gauss.
+inline __m512 two_phi(__m512 x, __m512* gauss) {
+  using namespace gelu_constants;
+  const __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(kInvSqrt2));
+  const __m512 a = _mm512_abs_ps(z);
+  const __m512 t = _mm512_div_ps(_mm512_set1_ps(1.f), _mm512_fmadd_ps(_mm512_set1_ps(kP), a, _mm512_set1_ps(1.f)));
+  __m512 poly = _mm512_set1_ps(kA5);
+  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(kA4));
+  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(kA3));
+  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(kA2));
+  poly = _mm512_fmadd_ps(poly, t, _mm512_set1_ps(kA1));
+  poly = _mm512_mul_ps(poly, t);
+  const __m512 e = exp(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(a, a)));  // e^(-z^2) = e^(-x^2/2)
+  *gauss = e;
+  const __m512 erf_abs = _mm512_fnmadd_ps(poly, e, _mm512_set1_ps(1.f));
+  // erf is odd: 1 + erf(z) = 1 + erf|z| for z >= 0, 1 - erf|z| otherwise.
+  const __mmask16 negative = _mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_LT_OQ);
+  return _mm512_mask_sub_ps(_mm512_add_ps(_mm512_set1_ps(1.f), erf_abs), negative, _mm512_set1_ps(1.f), erf_abs);
+}
+#endif
+
+// y = x Phi(x) for n floats.
+inline void gelu(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  for (; i + 16 <= n; i += 16) {
+    __m512 gauss;
+    const __m512 v = _mm512_loadu_ps(x + i);
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), two_phi(v, &gauss)));
+  }
+#endif
+  for (; i < n; ++i) y[i] = 0.5f * x[i] * (1.f + std::erf(x[i] * gelu_constants::kInvSqrt2));
+}
+
+// gx = g (Phi(x) + x phi(x)) for n floats.
+inline void gelu_grad(const float* x, const float* g, float* gx, int64_t n) {
+  using namespace gelu_constants;
+  int64_t i = 0;
+#if defined(__AVX512F__)
+  for (; i + 16 <= n; i += 16) {
+    __m512 gauss;
+    const __m512 v = _mm512_loadu_ps(x + i);
+    const __m512 phi_cdf = _mm512_mul_ps(_mm512_set1_ps(0.5f), two_phi(v, &gauss));
+    const __m512 d = _mm512_fmadd_ps(_mm512_mul_ps(v, _mm512_set1_ps(kInvSqrt2Pi)), gauss, phi_cdf);
+    _mm512_storeu_ps(gx + i, _mm512_mul_ps(_mm512_loadu_ps(g + i), d));
+  }
+#endif
+  for (; i < n; ++i) {
+    const float cdf = 0.5f * (1.f + std::erf(x[i] * kInvSqrt2));
+    gx[i] = g[i] * (cdf + x[i] * kInvSqrt2Pi * std::exp(-0.5f * x[i] * x[i]));
+  }
+}
+
 // y[i] = exp(x[i] + shift) for i < n; returns the sum of the y[i] (softmax needs both).
 inline float exp_shifted_sum(const float* x, float shift, float* y, int64_t n) {
   int64_t i = 0;

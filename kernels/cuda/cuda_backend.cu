@@ -47,7 +47,7 @@ class CudaBackend final : public Backend {
     MT_CUDA_CHECK(cudaMalloc(&p, nbytes == 0 ? 1 : nbytes));
     return p;
   }
-  void deallocate(void* ptr) override { cudaFree(ptr); }
+  void deallocate(void* ptr, size_t) override { cudaFree(ptr); }
   void copy_from_host(void* dst, const void* src, size_t nbytes) override {
     MT_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyHostToDevice));
   }

@@ -228,6 +228,10 @@ Tensor gelu(const Tensor& x, bool tanh_approximation) {
              : unary_with_grad_kernel("gelu", "GeluBackward0", UnaryOp::Gelu, BinaryOp::GeluGrad, x, false);
 }
 
+Tensor internal::gelu_backward(const Tensor& x, const Tensor& g) {
+  return run_binary("gelu_backward", BinaryOp::GeluGrad, x, g, x.dtype());
+}
+
 Tensor relu(const Tensor& x) {
   if (!is_floating(x.dtype())) return run_unary("relu", UnaryOp::Relu, x, x.dtype());
   return unary_with_grad_kernel("relu", "ReluBackward0", UnaryOp::Relu, BinaryOp::ReluGrad, x, true);

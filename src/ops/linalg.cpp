@@ -59,6 +59,30 @@ Tensor batched_gemm(const char* op, const Tensor& a, const Tensor& b) {
   return out;
 }
 
+}  // namespace
+
+namespace internal {
+void gemm_into(const Tensor& a, const Tensor& b, Tensor& c, double beta) {
+  const MatrixOperand ma = as_gemm_operand(a.unsqueeze(0)), mb = as_gemm_operand(b.unsqueeze(0));
+  kernels::GemmArgs g;
+  g.trans_a = ma.transposed;
+  g.trans_b = mb.transposed;
+  g.m = a.size(0);
+  g.n = b.size(1);
+  g.k = a.size(1);
+  g.a = ma.tensor.raw_data();
+  g.lda = ma.ld;
+  g.b = mb.tensor.raw_data();
+  g.ldb = mb.ld;
+  g.c = c.raw_data();
+  g.ldc = c.size(1);
+  g.beta = beta;
+  backend(c).gemm(c.dtype(), g);
+}
+}  // namespace internal
+
+namespace {
+
 void check_matmul_args(const char* op, const Tensor& a, const Tensor& b) {
   internal::common_device(op, {a, b});
   MT_CHECK(a.dtype() == b.dtype(), op, ": dtypes differ (", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()),
@@ -123,19 +147,6 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   b_full.insert(b_full.end(), {k, n});
   out_shape.insert(out_shape.end(), {m, n});
   return bmm(a.expand(a_full).reshape({nbatch, m, k}), b.expand(b_full).reshape({nbatch, k, n})).reshape(out_shape);
-}
-
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  MT_CHECK(weight.dim() == 2, "linear: weight must be [out_features, in_features], got ", shape_str(weight.shape()));
-  MT_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input of shape ", shape_str(x.shape()),
-           " does not end in in_features = ", weight.size(1));
-  Tensor out = matmul(x, weight.t());
-  if (bias.defined()) {
-    MT_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias must be [", weight.size(0), "], got ",
-             shape_str(bias.shape()));
-    out = out + bias;
-  }
-  return out;
 }
 
 Tensor Tensor::matmul(const Tensor& other) const { return minitorch::matmul(*this, other); }
