@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/cpu_backend.hpp"
 #include "fma_peak.hpp"
 #include "minitorch/minitorch.hpp"
 #include "minitorch/optim/optimizer.hpp"
@@ -95,9 +96,9 @@ int main(int argc, char** argv) try {
   const double flops = 2.0 * model.forward_macs(size) * double(batch) * (train ? 3.0 : 1.0);
   const double peak = bench::measure_fma_peak_gflops(0.2);
   std::printf("{\"framework\":\"minitorch\",\"arch\":\"%s\",\"mode\":\"%s\",\"batch\":%lld,\"size\":%lld,\"threads\":%lld,"
-              "\"ms_per_img\":%.2f,\"gflops\":%.1f,\"peak_fma_gflops\":%.1f,\"peak_rss_mib\":%.0f}\n",
+              "\"ms_per_img\":%.2f,\"gflops\":%.1f,\"peak_fma_gflops\":%.1f,\"peak_rss_mib\":%.0f,\"peak_tensor_mib\":%.0f}\n",
               arch.c_str(), mode.c_str(), (long long)batch, (long long)size, (long long)threads, t * 1e3 / double(batch),
-              flops / t / 1e9, peak, peak_rss_mib());
+              flops / t / 1e9, peak, peak_rss_mib(), double(kernels::cpu::memory_stats().peak_live_bytes) / (1 << 20));
 } catch (const minitorch::Error& e) {
   std::fprintf(stderr, "convnext_bench: %s\n", e.what());
   return 1;

@@ -27,7 +27,7 @@ Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim);
 // c = a @ b + beta * c for 2-D a [m, k] (any strides), b [k, n] (any strides), contiguous c [m, n].
 void gemm_into(const Tensor& a, const Tensor& b, Tensor& c, double beta);
 
-// g * gelu'(x) (exact GELU), elementwise, no autograd.
-Tensor gelu_backward(const Tensor& x, const Tensor& g);
+// g *= gelu'(x) (exact GELU) in place, elementwise, no autograd; x and g contiguous, one shape.
+void gelu_backward_(const Tensor& x, Tensor& g);
 
 }  // namespace minitorch::internal

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -21,6 +22,9 @@ namespace {
 constexpr size_t kAlignment = 64;
 constexpr size_t kLargeBlock = size_t(1) << 20;  // cache blocks of 1 MiB and more
 constexpr size_t kHugePage = size_t(2) << 20;
+// Idle cached memory kept when a request misses the cache; beyond it, idle blocks go back to the
+// system (largest first) so the cache never holds much memory that no request can use.
+constexpr size_t kIdleBudget = size_t(128) << 20;
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
@@ -30,7 +34,15 @@ class BlockCache {
     std::lock_guard<std::mutex> lock(mutex_);
     // The smallest cached block that fits, if it does not waste more than an eighth.
     auto it = free_.lower_bound(size);
-    if (it == free_.end() || it->first > size + size / 8) return nullptr;
+    if (it == free_.end() || it->first > size + size / 8) {
+      while (cached_bytes_ > kIdleBudget) {
+        auto largest = std::prev(free_.end());
+        cached_bytes_ -= largest->first;
+        std::free(largest->second);
+        free_.erase(largest);
+      }
+      return nullptr;
+    }
     void* p = it->second;
     cached_bytes_ -= it->first;
     sizes_[p] = it->first;
@@ -58,6 +70,15 @@ class BlockCache {
   size_t cached_bytes_ = 0;
 };
 
+std::atomic<int64_t> live_bytes{0}, peak_live_bytes{0};
+
+void count(int64_t delta) {
+  const int64_t now = live_bytes.fetch_add(delta) + delta;
+  int64_t peak = peak_live_bytes.load();
+  while (now > peak && !peak_live_bytes.compare_exchange_weak(peak, now)) {
+  }
+}
+
 BlockCache& cache() {
   // Never destroyed: tensors with static storage duration may be freed after main returns.
   static BlockCache* instance = new BlockCache;
@@ -67,6 +88,7 @@ BlockCache& cache() {
 }  // namespace
 
 void* CpuBackend::allocate(size_t nbytes) {
+  count(int64_t(nbytes));
   if (nbytes >= kLargeBlock) {
     const size_t size = round_up(nbytes, kHugePage);
     if (void* p = cache().take(size)) return p;
@@ -83,12 +105,16 @@ void* CpuBackend::allocate(size_t nbytes) {
 }
 
 void CpuBackend::deallocate(void* ptr, size_t nbytes) {
+  count(-int64_t(nbytes));
   if (nbytes >= kLargeBlock && cache().give_back(ptr)) return;
   std::free(ptr);
 }
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t nbytes) { std::memcpy(dst, src, nbytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t nbytes) { std::memcpy(dst, src, nbytes); }
+
+MemoryStats memory_stats() { return {live_bytes.load(), peak_live_bytes.load()}; }
+void reset_peak_memory() { peak_live_bytes.store(live_bytes.load()); }
 
 }  // namespace cpu
 

@@ -5,6 +5,13 @@
 
 namespace minitorch::kernels::cpu {
 
+// Bytes held by CPU tensors now, and the most held at once since the last reset.
+struct MemoryStats {
+  int64_t live_bytes = 0, peak_live_bytes = 0;
+};
+MemoryStats memory_stats();
+void reset_peak_memory();
+
 class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }

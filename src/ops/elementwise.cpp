@@ -228,8 +228,9 @@ Tensor gelu(const Tensor& x, bool tanh_approximation) {
              : unary_with_grad_kernel("gelu", "GeluBackward0", UnaryOp::Gelu, BinaryOp::GeluGrad, x, false);
 }
 
-Tensor internal::gelu_backward(const Tensor& x, const Tensor& g) {
-  return run_binary("gelu_backward", BinaryOp::GeluGrad, x, g, x.dtype());
+void internal::gelu_backward_(const Tensor& x, Tensor& g) {
+  MT_CHECK(x.shape() == g.shape() && x.dtype() == g.dtype(), "gelu_backward_: x and g must match");
+  backend(g).binary(BinaryOp::GeluGrad, g.dtype(), strided(x), strided(g), strided(g));  // out aliases g
 }
 
 Tensor relu(const Tensor& x) {

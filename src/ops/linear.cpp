@@ -91,10 +91,15 @@ Tensor mlp_gelu(const Tensor& x, const Tensor& w1, const Tensor& b1, const Tenso
   const Shape x_shape = x.shape();
   return record("MlpGeluBackward0", {x, w1, b1, w2, b2}, out, [=](const Tensor& grad) {
     const Tensor g = grad.reshape({-1, out_features}), hv = sh.get();
-    const Tensor a = gelu(hv);  // recomputed instead of saved
-    Tensor g_a, gw2, gb2;
-    affine_backward(g, a, sw2.get(), true, w2.requires_grad(), b2.defined() && b2.requires_grad(), g_a, gw2, gb2);
-    const Tensor g_h = internal::gelu_backward(hv, g_a);
+    // Ordered so that at most two hidden-sized tensors are alive at once.
+    Tensor gw2, gb2, unused;
+    {
+      const Tensor a = gelu(hv);  // recomputed instead of saved; freed after the weight gradient
+      affine_backward(g, a, sw2.get(), false, w2.requires_grad(), b2.defined() && b2.requires_grad(), unused, gw2, gb2);
+    }
+    Tensor g_h;
+    affine_backward(g, Tensor(), sw2.get(), true, false, false, g_h, unused, unused);
+    internal::gelu_backward_(hv, g_h);  // g_h *= gelu'(h), in place
     Tensor gx, gw1, gb1;
     affine_backward(g_h, sx.get(), sw1.get(), x.requires_grad(), w1.requires_grad(), b1.defined() && b1.requires_grad(),
                     gx, gw1, gb1);
