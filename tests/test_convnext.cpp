@@ -2,7 +2,10 @@
 #include <fstream>
 
 #include "fixtures.hpp"
+#include <regex>
+
 #include "models/convnext.hpp"
+#include "models/convnext_weights.hpp"
 
 using namespace mt;
 using mt::models::ConvNeXt;
@@ -103,4 +106,77 @@ TEST_CASE("replace_head, train/eval and bad input") {
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "shape mismatch: features.0.0.weight");
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "missing keys: features.0.0.bias");
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "unexpected keys: extra.weight");
+}
+
+namespace {
+// Renames torchvision keys to the official and timm layouts (the inverse of the loader's map).
+nn::NamedTensors rename_to(const nn::NamedTensors& tv, const std::string& layout) {
+  nn::NamedTensors out;
+  for (const auto& [name, t] : tv) {
+    std::smatch m;
+    std::string n = name;
+    Tensor v = t;
+    static const std::regex block(R"(features\.(\d+)\.(\d+)\.block\.(\d)\.(weight|bias))");
+    static const std::regex scale(R"(features\.(\d+)\.(\d+)\.layer_scale)");
+    static const std::regex other(R"(features\.(\d+)\.([01])\.(weight|bias))");
+    const std::map<std::string, std::string> official = {{"0", "dwconv"}, {"2", "norm"}, {"3", "pwconv1"}, {"5", "pwconv2"}};
+    const std::map<std::string, std::string> timm = {{"0", "conv_dw"}, {"2", "norm"}, {"3", "mlp.fc1"}, {"5", "mlp.fc2"}};
+    if (std::regex_match(name, m, block)) {
+      const int stage = (std::stoi(m[1]) - 1) / 2;
+      n = layout == "official" ? "stages." + std::to_string(stage) + "." + m[2].str() + "." + official.at(m[3]) + "." + m[4].str()
+                               : "stages." + std::to_string(stage) + ".blocks." + m[2].str() + "." + timm.at(m[3]) + "." + m[4].str();
+    } else if (std::regex_match(name, m, scale)) {
+      const int stage = (std::stoi(m[1]) - 1) / 2;
+      n = layout == "official" ? "stages." + std::to_string(stage) + "." + m[2].str() + ".gamma"
+                               : "stages." + std::to_string(stage) + ".blocks." + m[2].str() + ".gamma";
+      v = t.reshape({-1});
+    } else if (std::regex_match(name, m, other)) {
+      const int f = std::stoi(m[1]);
+      n = layout == "official" ? "downsample_layers." + std::to_string(f / 2) + "." + m[2].str() + "." + m[3].str()
+          : f == 0 ? "stem." + m[2].str() + "." + m[3].str()
+                   : "stages." + std::to_string(f / 2) + ".downsample." + m[2].str() + "." + m[3].str();
+    } else if (name.rfind("classifier.0.", 0) == 0) {
+      n = (layout == "official" ? "norm." : "head.norm.") + name.substr(13);
+    } else if (name.rfind("classifier.2.", 0) == 0) {
+      n = (layout == "official" ? "head." : "head.fc.") + name.substr(13);
+    }
+    out.emplace_back(layout == "official" ? "model." + n : n, v);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("checkpoints in the torchvision, official and timm layouts load to the same model") {
+  const ConvNeXtConfig config{{1, 1, 2, 1}, {8, 12, 16, 24}, 10, 0.1, 0.5};
+  manual_seed(1);
+  ConvNeXt source(config);
+  const auto tv = source.state_dict();
+  for (const std::string layout : {"torchvision", "official", "timm"}) {
+    CAPTURE(layout);
+    manual_seed(2);
+    ConvNeXt target(config);
+    const auto report = models::load_convnext_weights(target, layout == "torchvision" ? tv : rename_to(tv, layout));
+    CHECK_FALSE(report.head_skipped);
+    const auto loaded = target.state_dict();
+    for (size_t i = 0; i < tv.size(); ++i) {
+      CAPTURE(tv[i].first);
+      CHECK(allclose(loaded[i].second, tv[i].second, 0, 0));
+    }
+  }
+  // A 10-class checkpoint into a 6-class model: the head is skipped, everything else loads.
+  ConvNeXt six(config);
+  six.replace_head(6);
+  const Tensor head_before = six.state_dict().back().second.clone();
+  const auto report = models::load_convnext_weights(six, rename_to(tv, "timm"));
+  CHECK(report.head_skipped);
+  CHECK(report.message.find("10 classes skipped") != std::string::npos);
+  CHECK(allclose(six.state_dict().back().second, head_before, 0, 0));
+  CHECK(allclose(six.state_dict()[0].second, tv[0].second, 0, 0));
+  // Wrong architecture or stray keys are errors naming the keys.
+  ConvNeXt other({{1, 1, 1, 1}, {8, 12, 16, 24}, 10});
+  CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, tv), "unexpected keys: features.5.1");
+  nn::NamedTensors stray = tv;
+  stray.emplace_back("features.0.1.num_batches_tracked", zeros({}));
+  CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, rename_to(stray, "official")), "belong to no ConvNeXt layer");
+  CHECK_THROWS_WITH_FRAGMENT(models::to_torchvision_names({{"fc.weight", zeros({2})}}), "no known ConvNeXt layout");
 }

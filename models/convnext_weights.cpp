@@ -1,0 +1,137 @@
+#include "models/convnext_weights.hpp"
+
+#include <map>
+#include <regex>
+
+namespace minitorch::models {
+
+const char* layout_name(CheckpointLayout layout) {
+  switch (layout) {
+    case CheckpointLayout::TorchVision: return "torchvision";
+    case CheckpointLayout::Official: return "official ConvNeXt";
+    case CheckpointLayout::Timm: return "timm";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string strip_wrappers(std::string name) {
+  for (const char* prefix : {"model.", "state_dict.", "module."})
+    if (name.rfind(prefix, 0) == 0) name = name.substr(std::string(prefix).size());
+  return name;
+}
+
+bool has_key(const nn::NamedTensors& c, const std::string& key) {
+  for (const auto& [n, t] : c)
+    if (n == key) return true;
+  return false;
+}
+
+// Renames one key; returns "" when the key is in no known place of the layout.
+std::string rename(CheckpointLayout layout, const std::string& name) {
+  std::smatch m;
+  if (layout == CheckpointLayout::TorchVision) return name;
+  static const std::map<std::string, std::string> block_parts_official = {
+      {"dwconv", "block.0"}, {"norm", "block.2"}, {"pwconv1", "block.3"}, {"pwconv2", "block.5"}};
+  static const std::map<std::string, std::string> block_parts_timm = {
+      {"conv_dw", "block.0"}, {"norm", "block.2"}, {"mlp.fc1", "block.3"}, {"mlp.fc2", "block.5"}};
+  if (layout == CheckpointLayout::Official) {
+    static const std::regex down(R"(downsample_layers\.(\d+)\.([01])\.(weight|bias))");
+    static const std::regex block(R"(stages\.(\d+)\.(\d+)\.(dwconv|norm|pwconv1|pwconv2)\.(weight|bias))");
+    static const std::regex gamma(R"(stages\.(\d+)\.(\d+)\.gamma)");
+    if (std::regex_match(name, m, down)) {
+      const int k = std::stoi(m[1]);
+      return "features." + std::to_string(2 * k) + "." + m[2].str() + "." + m[3].str();
+    }
+    if (std::regex_match(name, m, block))
+      return "features." + std::to_string(2 * std::stoi(m[1]) + 1) + "." + m[2].str() + "." +
+             block_parts_official.at(m[3]) + "." + m[4].str();
+    if (std::regex_match(name, m, gamma))
+      return "features." + std::to_string(2 * std::stoi(m[1]) + 1) + "." + m[2].str() + ".layer_scale";
+    if (name == "norm.weight" || name == "norm.bias") return "classifier.0." + name.substr(5);
+    if (name == "head.weight" || name == "head.bias") return "classifier.2." + name.substr(5);
+    return "";
+  }
+  static const std::regex stem(R"(stem\.([01])\.(weight|bias))");
+  static const std::regex down(R"(stages\.(\d+)\.downsample\.([01])\.(weight|bias))");
+  static const std::regex block(R"(stages\.(\d+)\.blocks\.(\d+)\.(conv_dw|norm|mlp\.fc1|mlp\.fc2)\.(weight|bias))");
+  static const std::regex gamma(R"(stages\.(\d+)\.blocks\.(\d+)\.gamma)");
+  if (std::regex_match(name, m, stem)) return "features.0." + m[1].str() + "." + m[2].str();
+  if (std::regex_match(name, m, down))
+    return "features." + std::to_string(2 * std::stoi(m[1])) + "." + m[2].str() + "." + m[3].str();
+  if (std::regex_match(name, m, block))
+    return "features." + std::to_string(2 * std::stoi(m[1]) + 1) + "." + m[2].str() + "." + block_parts_timm.at(m[3]) +
+           "." + m[4].str();
+  if (std::regex_match(name, m, gamma))
+    return "features." + std::to_string(2 * std::stoi(m[1]) + 1) + "." + m[2].str() + ".layer_scale";
+  if (name == "head.norm.weight" || name == "head.norm.bias") return "classifier.0." + name.substr(10);
+  if (name == "head.fc.weight" || name == "head.fc.bias") return "classifier.2." + name.substr(8);
+  return "";
+}
+
+}  // namespace
+
+nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, CheckpointLayout* detected) {
+  nn::NamedTensors stripped;
+  for (const auto& [n, t] : checkpoint) stripped.emplace_back(strip_wrappers(n), t);
+  CheckpointLayout layout;
+  if (has_key(stripped, "features.0.0.weight")) layout = CheckpointLayout::TorchVision;
+  else if (has_key(stripped, "downsample_layers.0.0.weight")) layout = CheckpointLayout::Official;
+  else if (has_key(stripped, "stem.0.weight")) layout = CheckpointLayout::Timm;
+  else {
+    std::string some;
+    for (size_t i = 0; i < stripped.size() && i < 5; ++i) some += (i ? ", " : "") + stripped[i].first;
+    detail::fail("convnext weights: the keys match no known ConvNeXt layout (torchvision, official, timm);",
+                 " the checkpoint starts with: ", some.empty() ? "(no tensors)" : some);
+  }
+  if (detected) *detected = layout;
+  nn::NamedTensors out;
+  std::vector<std::string> unknown;
+  for (const auto& [n, t] : stripped) {
+    const std::string mapped = rename(layout, n);
+    if (mapped.empty()) {
+      unknown.push_back(n);
+      continue;
+    }
+    const bool scale = mapped.size() > 12 && mapped.compare(mapped.size() - 12, 12, ".layer_scale") == 0;
+    out.emplace_back(mapped, scale && t.dim() == 1 ? t.reshape({t.size(0), 1, 1}) : t);
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (size_t i = 0; i < unknown.size() && i < 10; ++i) list += (i ? ", " : "") + unknown[i];
+    detail::fail("convnext weights: ", unknown.size(), " keys of this ", layout_name(layout),
+                 " checkpoint belong to no ConvNeXt layer: ", list);
+  }
+  return out;
+}
+
+LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint) {
+  LoadReport report;
+  nn::NamedTensors state = to_torchvision_names(checkpoint, &report.layout);
+  int64_t head_classes = -1;
+  for (const auto& [n, t] : state)
+    if (n == "classifier.2.weight") head_classes = t.size(0);
+  if (head_classes >= 0 && head_classes != model.config().num_classes) {
+    nn::NamedTensors without_head;
+    for (auto& [n, t] : state)
+      if (n.rfind("classifier.2.", 0) != 0) without_head.emplace_back(n, t);
+    state = std::move(without_head);
+    report.head_skipped = true;
+  }
+  nn::NamedTensors mine = model.state_dict();
+  if (report.head_skipped) {
+    // Keep the model's own head: load everything else strictly.
+    for (auto& [n, t] : mine)
+      if (n.rfind("classifier.2.", 0) == 0) state.emplace_back(n, t.detach().clone());
+  }
+  model.load_state_dict(state, true);
+  report.message = std::string("loaded ") + layout_name(report.layout) + " weights" +
+                   (report.head_skipped ? " (classifier head of " + std::to_string(head_classes) +
+                                              " classes skipped: the model keeps its new " +
+                                              std::to_string(model.config().num_classes) + "-class head)"
+                                        : "");
+  return report;
+}
+
+}  // namespace minitorch::models

@@ -1,0 +1,37 @@
+#pragma once
+// ConvNeXt checkpoints in the three layouts users download, mapped to torchvision's names:
+//
+//   torchvision  features.0.0.weight ... features.S.j.block.{0,2,3,5}, .layer_scale, classifier.{0,2}
+//   official     downsample_layers.k.{0,1}, stages.i.j.{dwconv,norm,pwconv1,pwconv2,gamma}, norm, head
+//                (facebookresearch/ConvNeXt; the .pth wraps it as {'model': ...})
+//   timm         stem.{0,1}, stages.i.downsample.{0,1}, stages.i.blocks.j.{conv_dw,norm,mlp.fc1,mlp.fc2,
+//                gamma}, head.norm, head.fc
+//
+// Prefixes "model." / "state_dict." / "module." (wrappers and DataParallel) are removed first.
+#include <string>
+
+#include "minitorch/nn/module.hpp"
+#include "models/convnext.hpp"
+
+namespace minitorch::models {
+
+enum class CheckpointLayout { TorchVision, Official, Timm };
+const char* layout_name(CheckpointLayout layout);
+
+// Detects the layout from the keys and renames every tensor to torchvision's names (layer scales
+// [dim] become [dim, 1, 1]). Keys that belong to no layer (e.g. num_batches_tracked) are an error
+// naming them; so is a set of keys in no known layout.
+nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, CheckpointLayout* detected = nullptr);
+
+struct LoadReport {
+  CheckpointLayout layout = CheckpointLayout::TorchVision;
+  bool head_skipped = false;  // the checkpoint's classifier had another class count
+  std::string message;        // one line for the user
+};
+
+// Loads a checkpoint in any layout into `model`. A classifier head of another class count (an
+// ImageNet checkpoint for a 6-class model) is skipped and reported, keeping the model's head;
+// any other missing, unexpected or mis-shaped key is an Error listing them.
+LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint);
+
+}  // namespace minitorch::models
