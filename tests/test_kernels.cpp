@@ -2,6 +2,7 @@
 // through the kernel interface.
 #include <vector>
 
+#include "cpu/depthwise_avx512.hpp"
 #include "cpu/reference.hpp"
 #include "cpu/simd.hpp"
 #include "helpers.hpp"
@@ -146,5 +147,33 @@ TEST_CASE("SIMD GELU and its gradient against the erf formula in double") {
     const double pdf = std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI);
     CHECK(std::abs(y[i] - v * cdf) <= 3e-7 * std::max(1.0, std::abs(v)));
     CHECK(std::abs(gx[i] - 1.5 * (cdf + v * pdf)) <= 1e-6);
+  }
+}
+
+TEST_CASE("depthwise 7x7: the AVX-512 kernels equal the plain loops") {
+  for (int64_t pad : {3, 0, 2}) {
+    k::ConvGeometry g;
+    g.batch = 2; g.in_h = 9; g.in_w = 13; g.channels = 32;
+    g.kernel_h = g.kernel_w = 7; g.pad_h = g.pad_w = pad;
+    g.out_h = g.in_h + 2 * pad - 6; g.out_w = g.in_w + 2 * pad - 6;
+    CAPTURE(pad);
+    if (!k::cpu::depthwise7_fast_path(kFloat32, g)) {
+      MESSAGE("SKIPPED: this build has no AVX-512 depthwise kernel");
+      return;
+    }
+    const auto x = random_floats(size_t(g.batch * g.in_h * g.in_w * g.channels), 21);
+    const auto w = random_floats(size_t(49 * g.channels), 22), b = random_floats(size_t(g.channels), 23);
+    const size_t out_n = size_t(g.batch * g.out_h * g.out_w * g.channels);
+    const auto gy = random_floats(out_n, 24);
+    std::vector<float> y_fast(out_n), y_ref(out_n), gx_fast(x.size()), gx_ref(x.size());
+    std::vector<float> gw_fast(w.size()), gw_ref(w.size()), gb_fast(b.size()), gb_ref(b.size());
+    k::cpu::depthwise7_forward(g, x.data(), w.data(), b.data(), y_fast.data());
+    k::cpu::depthwise_plain_forward(kFloat32, g, x.data(), w.data(), b.data(), y_ref.data());
+    k::cpu::depthwise7_backward(g, gy.data(), x.data(), w.data(), gx_fast.data(), gw_fast.data(), gb_fast.data());
+    k::cpu::depthwise_plain_backward(kFloat32, g, gy.data(), x.data(), w.data(), gx_ref.data(), gw_ref.data(), gb_ref.data());
+    for (size_t i = 0; i < out_n; ++i) REQUIRE(y_fast[i] == doctest::Approx(y_ref[i]).epsilon(1e-5).scale(1));
+    for (size_t i = 0; i < x.size(); ++i) REQUIRE(gx_fast[i] == doctest::Approx(gx_ref[i]).epsilon(1e-5).scale(1));
+    for (size_t i = 0; i < w.size(); ++i) REQUIRE(gw_fast[i] == doctest::Approx(gw_ref[i]).epsilon(1e-5).scale(10));
+    for (size_t i = 0; i < b.size(); ++i) REQUIRE(gb_fast[i] == doctest::Approx(gb_ref[i]).epsilon(1e-5).scale(10));
   }
 }

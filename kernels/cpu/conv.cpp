@@ -1,6 +1,7 @@
 // Convolutions over NHWC activations.
 //
-// Depthwise (groups = channels): every channel is filtered on its own, so the channel dim is the
+// Depthwise (groups = channels), the plain kernels (any size, stride, padding; the reference the
+// AVX-512 7x7 kernels of depthwise_avx512.cpp are tested against): every channel is filtered on its own, so the channel dim is the
 // innermost, contiguous one in x, y and the weight [kh, kw, C], and every loop over it is a
 // plain vector loop. Each output pixel's channels are accumulated over all kh*kw taps in a small
 // buffer of kBlock channels for kPixels neighbouring pixels, which stays in registers.
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cpu_backend.hpp"
+#include "depthwise_avx512.hpp"
 #include "loops.hpp"
 
 namespace minitorch::kernels::cpu {
@@ -134,6 +136,14 @@ void depthwise_grad_weight_row(const ConvGeometry& g, const T* gy, const T* x, T
 
 void CpuBackend::depthwise_conv2d_forward(DType t, const ConvGeometry& g, const void* x, const void* weight,
                                           const void* bias, void* y) {
+  if (depthwise7_fast_path(t, g))
+    return depthwise7_forward(g, static_cast<const float*>(x), static_cast<const float*>(weight),
+                              static_cast<const float*>(bias), static_cast<float*>(y));
+  depthwise_plain_forward(t, g, x, weight, bias, y);
+}
+
+void depthwise_plain_forward(DType t, const ConvGeometry& g, const void* x, const void* weight, const void* bias,
+                             void* y) {
   visit_floating_dtype(t, "depthwise_conv2d kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t rows = g.batch * g.out_h;
@@ -147,6 +157,15 @@ void CpuBackend::depthwise_conv2d_forward(DType t, const ConvGeometry& g, const 
 
 void CpuBackend::depthwise_conv2d_backward(DType t, const ConvGeometry& g, const void* gy, const void* x,
                                            const void* weight, void* gx, void* gweight, void* gbias) {
+  if (depthwise7_fast_path(t, g))
+    return depthwise7_backward(g, static_cast<const float*>(gy), static_cast<const float*>(x),
+                               static_cast<const float*>(weight), static_cast<float*>(gx), static_cast<float*>(gweight),
+                               static_cast<float*>(gbias));
+  depthwise_plain_backward(t, g, gy, x, weight, gx, gweight, gbias);
+}
+
+void depthwise_plain_backward(DType t, const ConvGeometry& g, const void* gy, const void* x, const void* weight,
+                              void* gx, void* gweight, void* gbias) {
   visit_floating_dtype(t, "depthwise_conv2d_backward kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* gyp = static_cast<const T*>(gy);
