@@ -95,6 +95,14 @@ CASES = {
     "conv_patchify": (lambda x, w, b: nhwc_conv(x, w, b, 4, 0, 1), [rnd(2, 8, 12, 3), rnd(5, 3, 4, 4), rnd(5)]),
     "conv_dense3_s2": (lambda x, w, b: nhwc_conv(x, w, b, 2, 1, 1), [rnd(2, 7, 5, 3), rnd(4, 3, 3, 3), rnd(4)]),
     "conv_grouped": (lambda x, w: nhwc_conv(x, w, None, 1, 1, 2), [rnd(1, 5, 5, 4), rnd(6, 2, 3, 3)]),
+    "ce_weighted_smooth": (lambda x, y, w: F.cross_entropy(x, y, weight=w.detach(), label_smoothing=0.1),
+                           [rnd(6, 4, lo=-3, hi=3), torch.tensor([0, 3, 2, 2, 1, 3]), rnd(4, lo=0.2, hi=2)]),
+    "ce_sum_ignore": (lambda x, y: F.cross_entropy(x, y, reduction="sum", ignore_index=1),
+                      [rnd(5, 3, lo=-3, hi=3), torch.tensor([0, 1, 2, 1, 0])]),
+    "ce_none_smooth": (lambda x, y: F.cross_entropy(x, y, reduction="none", label_smoothing=0.3),
+                       [rnd(4, 5, lo=-3, hi=3), torch.tensor([4, 0, 1, 1])]),
+    "nll_weighted": (lambda x, y, w: F.nll_loss(x.log_softmax(1), y, weight=w.detach()),
+                     [rnd(5, 3), torch.tensor([2, 0, 1, 1, 2]), rnd(3, lo=0.5, hi=1.5)]),
     "float32_softmax": (lambda a: a.softmax(dim=-1), [rnd(4, 50, lo=-8, hi=8, dtype=torch.float32)]),
     "float32_gelu": (lambda a: F.gelu(a), [rnd(100, lo=-6, hi=6, dtype=torch.float32)]),
     "float32_matmul": (lambda a, b: a @ b, [rnd(33, 70, dtype=torch.float32), rnd(70, 17, dtype=torch.float32)]),
@@ -116,7 +124,7 @@ def write_ops():
         lines.append(tensor_line("weight", weight))
         lines.append(tensor_line("output", out))
         for t in inputs:
-            if t.is_floating_point():
+            if t.grad is not None:  # inputs an op uses detached (class weights) get none
                 lines.append(tensor_line("grad", t.grad))
     with open(os.path.join(OUT, "torch_ops.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")

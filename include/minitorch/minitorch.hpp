@@ -6,6 +6,7 @@
 #include "minitorch/ops/elementwise.hpp"
 #include "minitorch/ops/indexing.hpp"
 #include "minitorch/ops/linalg.hpp"
+#include "minitorch/ops/loss.hpp"
 #include "minitorch/ops/nn.hpp"
 #include "minitorch/ops/reduce.hpp"
 #include "minitorch/parallel.hpp"
