@@ -1,6 +1,9 @@
 #pragma once
 // Everything in one include.
 #include "minitorch/autograd.hpp"
+#include "minitorch/io/pth.hpp"
+#include "minitorch/io/safetensors.hpp"
+#include "minitorch/io/state_dict.hpp"
 #include "minitorch/ops/activation.hpp"
 #include "minitorch/ops/creation.hpp"
 #include "minitorch/ops/elementwise.hpp"
