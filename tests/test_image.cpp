@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "image_helpers.hpp"
+#include "minitorch/data/transforms.hpp"
 
 using namespace mt;
 using namespace mt::data;
@@ -145,4 +146,22 @@ TEST_CASE("bad input gives one clear error naming the file") {
   std::vector<uint8_t> flat = huge;
   flat[7] = flat[8] = 0;
   CHECK_THROWS_WITH_FRAGMENT(decode_image(flat.data(), flat.size(), "flat.jpg"), "flat.jpg'");
+}
+
+TEST_CASE("real photos: stb decode + resize against PIL decode + resize") {
+  // Debian's python3-sklearn ships two photos; the fixtures hold PIL's resize of them.
+  const auto cases = fixture_cases("real_photo", /*required=*/false);
+  if (cases.empty()) MESSAGE("SKIPPED: the fixtures were made without python3-sklearn's photos");
+  for (const auto& c : cases) {
+    const std::string expected = data_fixture(c[3]);
+    if (!fs::exists(c[0]) || !fs::exists(expected)) {
+      MESSAGE("SKIPPED: " << c[0] << " is not on this machine (apt-get install python3-sklearn)");
+      continue;
+    }
+    const Tensor ours = transforms::resize(read_image(c[0]), to_int(c[1]), to_int(c[2]));
+    const PixelDiff d = pixel_diff(ours, read_image(expected));
+    MESSAGE(fs::path(c[0]).filename().string() << " resized to " << c[2] << " x " << c[1] << ", ours vs PIL: " << d);
+    CHECK(d.max <= 3);
+    CHECK(d.mean <= 0.25);
+  }
 }
