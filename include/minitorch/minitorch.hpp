@@ -1,6 +1,9 @@
 #pragma once
 // Everything in one include.
 #include "minitorch/autograd.hpp"
+#include "minitorch/data/functional.hpp"
+#include "minitorch/data/image.hpp"
+#include "minitorch/data/transforms.hpp"
 #include "minitorch/ops/activation.hpp"
 #include "minitorch/ops/creation.hpp"
 #include "minitorch/ops/elementwise.hpp"
