@@ -1,6 +1,9 @@
 #pragma once
 // Everything in one include.
 #include "minitorch/autograd.hpp"
+#include "minitorch/data/functional.hpp"
+#include "minitorch/data/image.hpp"
+#include "minitorch/data/transforms.hpp"
 #include "minitorch/io/pth.hpp"
 #include "minitorch/io/safetensors.hpp"
 #include "minitorch/io/state_dict.hpp"

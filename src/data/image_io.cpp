@@ -1,0 +1,157 @@
+// Image files: decoding through stb_image, encoding through stb_image_write, atomic writes.
+#include <sys/stat.h>
+#include <stb_image.h>
+#include <stb_image_write.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <vector>
+
+#include "minitorch/data/image.hpp"
+
+namespace minitorch::data {
+
+namespace {
+
+// The format is recognised from its signature, so that a text file named .jpg is reported as
+// "not an image" rather than with a decoder's complaint about a broken JPEG.
+const char* sniff_format(const uint8_t* data, size_t size) {
+  static const uint8_t png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (size >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff) return "JPEG";
+  if (size >= 8 && std::memcmp(data, png, 8) == 0) return "PNG";
+  if (size >= 2 && data[0] == 'B' && data[1] == 'M') return "BMP";
+  return nullptr;
+}
+
+std::string first_bytes(const uint8_t* data, size_t size) {
+  std::ostringstream out;
+  for (size_t i = 0; i < std::min<size_t>(size, 8); ++i) {
+    static const char* hex = "0123456789abcdef";
+    out << (i ? " " : "") << hex[data[i] >> 4] << hex[data[i] & 15];
+  }
+  return out.str();
+}
+
+Tensor decode(const uint8_t* data, size_t size, const std::string& name, const char* op) {
+  MT_CHECK(size > 0, op, ": '", name, "' is empty (expected a JPEG, PNG or BMP image)");
+  const char* format = sniff_format(data, size);
+  MT_CHECK(format != nullptr, op, ": '", name, "' is not a JPEG, PNG or BMP image (it starts with bytes ",
+           first_bytes(data, size), ")");
+  MT_CHECK(size <= size_t(INT_MAX), op, ": '", name, "' is ", size, " bytes, more than stb_image reads (2 GiB)");
+  const int length = int(size);
+
+  // The header alone gives the size: absurd dimensions are refused before anything is allocated.
+  int width = 0, height = 0, channels = 0;
+  MT_CHECK(stbi_info_from_memory(data, length, &width, &height, &channels), op, ": '", name, "' has a corrupt ",
+           format, " header (stb_image: ", stbi_failure_reason(), ")");
+  MT_CHECK(width > 0 && height > 0, op, ": '", name, "' is an empty ", format, " image (", width, " x ", height,
+           " pixels)");
+  MT_CHECK(int64_t(width) * height <= kMaxImagePixels, op, ": '", name, "' is ", width, " x ", height,
+           " pixels, more than the limit of ", kMaxImagePixels, " (kMaxImagePixels)");
+
+  // Asking stb for 3 channels converts as PIL's convert('RGB') does: grey is replicated, the
+  // alpha channel dropped (not composited), palette entries looked up, 16-bit samples cut to 8.
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(data, length, &width, &height, &channels, 3), stbi_image_free);
+  MT_CHECK(pixels != nullptr, op, ": '", name, "' holds corrupt or truncated ", format, " data (stb_image: ",
+           stbi_failure_reason(), ")");
+  Tensor image = empty({height, width, 3}, {.dtype = kUInt8});
+  std::memcpy(image.data_ptr<uint8_t>(), pixels.get(), size_t(height) * size_t(width) * 3);
+  return image;
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  MT_CHECK(status.type() != std::filesystem::file_type::not_found, "read_image: '", path,
+           "' does not exist (expected a JPEG, PNG or BMP image file)");
+  MT_CHECK(status.type() != std::filesystem::file_type::directory, "read_image: '", path,
+           "' is a directory (expected a JPEG, PNG or BMP image file)");
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+  MT_CHECK(file != nullptr, "read_image: cannot open '", path, "': ", std::strerror(errno));
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[1 << 16];
+  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, file.get())) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
+  MT_CHECK(!std::ferror(file.get()), "read_image: error while reading '", path, "': ", std::strerror(errno));
+  return bytes;
+}
+
+// Writes `bytes` to a temporary file next to `path`, then renames it over `path`: readers see
+// the old file or the complete new one, never a partial write.
+void write_atomically(const std::string& path, const std::vector<uint8_t>& bytes, const char* op) {
+  std::string temp = path + ".tmp-XXXXXX";
+  const int fd = mkstemp(temp.data());
+  MT_CHECK(fd >= 0, op, ": cannot create a temporary file next to '", path, "': ", std::strerror(errno));
+  int err = ::fchmod(fd, 0644) == 0 ? 0 : errno;  // mkstemp makes it private (0600)
+  for (size_t done = 0; !err && done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) err = n < 0 ? errno : EIO;
+    else done += size_t(n);
+  }
+  if (!err && ::fsync(fd) != 0) err = errno;  // the data is on disk before the name points at it
+  if (::close(fd) != 0 && !err) err = errno;
+  if (!err && std::rename(temp.c_str(), path.c_str()) != 0) err = errno;
+  if (err) {
+    std::remove(temp.c_str());
+    detail::fail(op, ": cannot write '", path, "': ", std::strerror(err));
+  }
+}
+
+// stb_image_write hands the encoded file over in pieces.
+void append_bytes(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<uint8_t>*>(context);
+  out->insert(out->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+}
+
+}  // namespace
+
+void check_image(const Tensor& image, const char* op) {
+  MT_CHECK(image.defined(), op, ": the image is an undefined tensor");
+  MT_CHECK(image.dtype() == kUInt8 && image.dim() == 3 && image.size(2) == 3, op,
+           ": expected a uint8 image [H, W, 3], got ", dtype_name(image.dtype()), " ", shape_str(image.shape()));
+  MT_CHECK(image.size(0) > 0 && image.size(1) > 0, op, ": the image ", shape_str(image.shape()), " is empty");
+  MT_CHECK(image.device().is_cpu(), op, ": the image is on ", image.device().str(), "; call to(kCPU) first");
+}
+
+Tensor decode_image(const uint8_t* data, size_t size, const std::string& name_for_errors) {
+  return decode(data, size, name_for_errors, "decode_image");
+}
+
+Tensor read_image(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  return decode(bytes.data(), bytes.size(), path, "read_image");
+}
+
+void write_png(const std::string& path, const Tensor& image) {
+  check_image(image, "write_png");
+  const Tensor pixels = image.contiguous();
+  const int height = int(pixels.size(0)), width = int(pixels.size(1));
+  std::vector<uint8_t> encoded;
+  MT_CHECK(stbi_write_png_to_func(append_bytes, &encoded, width, height, 3, pixels.data_ptr<uint8_t>(), width * 3),
+           "write_png: stb_image_write could not encode '", path, "' (", width, " x ", height, ")");
+  write_atomically(path, encoded, "write_png");
+}
+
+void write_jpeg(const std::string& path, const Tensor& image, int quality) {
+  check_image(image, "write_jpeg");
+  MT_CHECK(quality >= 1 && quality <= 100, "write_jpeg: quality must be in [1, 100], got ", quality);
+  const Tensor pixels = image.contiguous();
+  const int height = int(pixels.size(0)), width = int(pixels.size(1));
+  MT_CHECK(width <= 65535 && height <= 65535, "write_jpeg: '", path, "': JPEG allows at most 65535 x 65535 pixels, got ",
+           width, " x ", height);
+  std::vector<uint8_t> encoded;
+  MT_CHECK(stbi_write_jpg_to_func(append_bytes, &encoded, width, height, 3, pixels.data_ptr<uint8_t>(), quality),
+           "write_jpeg: stb_image_write could not encode '", path, "' (", width, " x ", height, ")");
+  write_atomically(path, encoded, "write_jpeg");
+}
+
+}  // namespace minitorch::data
