@@ -1,5 +1,10 @@
 #include "models/convnext_weights.hpp"
 
+#include <fstream>
+
+#include "minitorch/io/pth.hpp"
+#include "minitorch/io/safetensors.hpp"
+
 #include <map>
 #include <regex>
 
@@ -132,6 +137,24 @@ LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkp
                                               std::to_string(model.config().num_classes) + "-class head)"
                                         : "");
   return report;
+}
+
+nn::NamedTensors read_weights_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  MT_CHECK(in.good(), "weights: cannot open '", path, "'");
+  char magic[2] = {0, 0};
+  in.read(magic, 2);
+  const StateDict dict = (magic[0] == 'P' && magic[1] == 'K') ? load_pth(path) : load_safetensors(path);
+  nn::NamedTensors out;
+  for (const auto& [name, t] : dict) out.emplace_back(name, t);
+  return out;
+}
+
+void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch) {
+  StateDict dict;
+  for (const auto& [name, t] : model.state_dict()) dict.insert(name, t.detach());
+  save_safetensors(path, dict, {{"format", "pt"}, {"arch", arch},
+                                    {"num_classes", std::to_string(model.config().num_classes)}});
 }
 
 }  // namespace minitorch::models

@@ -34,4 +34,11 @@ struct LoadReport {
 // any other missing, unexpected or mis-shaped key is an Error listing them.
 LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint);
 
+// Reads every tensor of a weights file: a torch.save archive (.pth, recognised by its zip
+// signature) or a safetensors file; the names are the file's own.
+nn::NamedTensors read_weights_file(const std::string& path);
+// Writes minitorch's own format: safetensors with torchvision's names and the architecture in
+// the metadata ("arch", "num_classes").
+void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch);
+
 }  // namespace minitorch::models

@@ -180,3 +180,18 @@ TEST_CASE("checkpoints in the torchvision, official and timm layouts load to the
   CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, rename_to(stray, "official")), "belong to no ConvNeXt layer");
   CHECK_THROWS_WITH_FRAGMENT(models::to_torchvision_names({{"fc.weight", zeros({2})}}), "no known ConvNeXt layout");
 }
+
+TEST_CASE("minitorch's safetensors weights round trip, and the weights reader tells the formats apart") {
+  const ConvNeXtConfig config{{1, 1, 1, 1}, {8, 8, 8, 16}, 7};
+  manual_seed(4);
+  ConvNeXt a(config);
+  const std::string path = "/tmp/minitorch_test_convnext.safetensors";
+  models::save_convnext_weights(path, a, "test");
+  ConvNeXt b(config);
+  const auto report = models::load_convnext_weights(b, models::read_weights_file(path));
+  CHECK(report.layout == models::CheckpointLayout::TorchVision);
+  const auto sa = a.state_dict(), sb = b.state_dict();
+  for (size_t i = 0; i < sa.size(); ++i) CHECK(allclose(sa[i].second, sb[i].second, 0, 0));
+  std::remove(path.c_str());
+  CHECK_THROWS_WITH_FRAGMENT(models::read_weights_file("/nonexistent/w.pth"), "cannot open");
+}

@@ -1,0 +1,135 @@
+// convnext: ImageNet predictions and checkpoint conversion with minitorch's ConvNeXt.
+//
+//   convnext predict --weights FILE [--arch convnext_tiny] [--topk 5] [--json] IMAGE...
+//   convnext convert --arch convnext_tiny IN(.pth|.safetensors) OUT.safetensors
+//
+// predict preprocesses as torchvision's ConvNeXt weights do (resize the shorter side to 236,
+// bilinear with antialiasing; center crop 224; ImageNet mean and std) and prints the top-k classes
+// with their probabilities; --json prints one object per image with every logit as well, so the
+// numbers can be compared with PyTorch's.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "minitorch/minitorch.hpp"
+#include "models/convnext.hpp"
+#include "models/convnext_weights.hpp"
+#include "models/imagenet_classes.hpp"
+
+using namespace minitorch;
+
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::unique_ptr<models::ConvNeXt> load_model(const std::string& arch, const std::string& weights, int64_t num_classes) {
+  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(arch);
+  config.num_classes = num_classes;
+  auto model = std::make_unique<models::ConvNeXt>(config);
+  const auto report = models::load_convnext_weights(*model, models::read_weights_file(weights));
+  std::fprintf(stderr, "convnext: %s from %s\n", report.message.c_str(), weights.c_str());
+  return model;
+}
+
+int predict(const std::string& arch, const std::string& weights, int64_t topk, bool json,
+            const std::vector<std::string>& images) {
+  auto model = load_model(arch, weights, 1000);
+  model->eval();
+  const auto preprocess = models::imagenet_eval_preset();
+  const auto& names = models::imagenet_classes();
+  NoGradGuard no_grad;
+  for (const std::string& path : images) {
+    Tensor input = preprocess(data::read_image(path)).unsqueeze(0);
+    Tensor logits = model->forward(input)[0];
+    const auto probs = softmax(logits, 0).to_vector<double>();
+    std::vector<int64_t> order(probs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = int64_t(i);
+    std::partial_sort(order.begin(), order.begin() + topk, order.end(),
+                      [&](int64_t a, int64_t b) { return probs[size_t(a)] > probs[size_t(b)]; });
+    if (json) {
+      std::string line = "{\"image\":" + json_string(path) + ",\"logits\":[";
+      const auto values = logits.to_vector<double>();
+      for (size_t i = 0; i < values.size(); ++i) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%s%.9g", i ? "," : "", values[i]);
+        line += buf;
+      }
+      line += "],\"topk\":[";
+      for (int64_t k = 0; k < topk; ++k) {
+        const int64_t c = order[size_t(k)];
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%s{\"class\":%lld,\"name\":", k ? "," : "", (long long)c);
+        line += buf + json_string(names[size_t(c)]);
+        std::snprintf(buf, sizeof buf, ",\"prob\":%.6f}", probs[size_t(c)]);
+        line += buf;
+      }
+      std::cout << line << "]}\n";
+    } else {
+      std::cout << path << "\n";
+      for (int64_t k = 0; k < topk; ++k) {
+        const int64_t c = order[size_t(k)];
+        std::printf("  %6.2f%%  %4lld  %s\n", 100 * probs[size_t(c)], (long long)c, names[size_t(c)]);
+      }
+    }
+  }
+  return 0;
+}
+
+int convert(const std::string& arch, const std::string& in, const std::string& out) {
+  const auto checkpoint = models::read_weights_file(in);
+  int64_t classes = 1000;
+  for (const auto& [name, t] : models::to_torchvision_names(checkpoint))
+    if (name == "classifier.2.weight") classes = t.size(0);
+  auto model = load_model(arch, in, classes);
+  models::save_convnext_weights(out, *model, arch);
+  std::fprintf(stderr, "convnext: wrote %s (%s, %lld classes, torchvision names)\n", out.c_str(), arch.c_str(),
+               (long long)classes);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ConvNeXt with minitorch: ImageNet predictions and checkpoint conversion"};
+  app.require_subcommand(1);
+  std::string arch = "convnext_tiny", weights, in, out;
+  int64_t topk = 5;
+  bool json = false;
+  std::vector<std::string> images;
+  auto* p = app.add_subcommand("predict", "top-k ImageNet classes for images");
+  p->add_option("--weights", weights, "torchvision/official .pth, timm or minitorch .safetensors")->required();
+  p->add_option("--arch", arch, "convnext_tiny, convnext_small, convnext_base or convnext_large");
+  p->add_option("--topk", topk, "how many classes to print")->check(CLI::Range(1, 1000));
+  p->add_flag("--json", json, "one JSON object per image, with every logit");
+  p->add_option("images", images, "image files")->required();
+  auto* c = app.add_subcommand("convert", "convert a checkpoint to minitorch's safetensors");
+  c->add_option("--arch", arch, "architecture of the checkpoint");
+  c->add_option("input", in, "checkpoint (.pth or .safetensors)")->required();
+  c->add_option("output", out, "safetensors file to write")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (p->parsed()) return predict(arch, weights, topk, json, images);
+    return convert(arch, in, out);
+  } catch (const minitorch::Error& e) {
+    std::fprintf(stderr, "convnext: error: %s\n", e.what());
+    return 1;
+  }
+}
