@@ -26,6 +26,7 @@ void Backend::where(DType, const Strided&, const Strided&, const Strided&, const
 void Backend::reduce_rows(ReduceOp, DType, const void*, int64_t, int64_t, void*, int64_t*, double) {
   missing(*this, "reduce");
 }
+void Backend::sum_columns(DType, const void*, int64_t, int64_t, void*) { missing(*this, "sum_columns"); }
 void Backend::softmax_rows(DType, const void*, int64_t, int64_t, void*, bool) { missing(*this, "softmax"); }
 void Backend::gemm(DType, const GemmArgs&) { missing(*this, "gemm"); }
 void Backend::index_select(DType, const void*, int64_t, int64_t, int64_t, const int64_t*, int64_t, void*) {

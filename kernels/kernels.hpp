@@ -118,6 +118,9 @@ class Backend {
   // is not null; Var divides by (cols - correction).
   virtual void reduce_rows(ReduceOp op, DType t, const void* x, int64_t rows, int64_t cols, void* out,
                            int64_t* index_out, double correction);
+  // out[c] = sum over r of x[r, c]: the reduction of the leading dims (bias gradients), without
+  // moving the reduced dims last first.
+  virtual void sum_columns(DType t, const void* x, int64_t rows, int64_t cols, void* out);
   // y = softmax(x) (or log_softmax) of each row.
   virtual void softmax_rows(DType t, const void* x, int64_t rows, int64_t cols, void* y, bool log);
 

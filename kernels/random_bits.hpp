@@ -61,10 +61,13 @@ MT_HOST_DEVICE inline double erfinv(double x) {
   return y;
 }
 
-// N(0, 1) conditioned on [lo, hi], by inverting the CDF (as torch.nn.init.trunc_normal_ does).
-MT_HOST_DEVICE inline double truncated_standard_normal(uint64_t seed, uint64_t counter, double lo, double hi) {
-  const double cdf_lo = 0.5 * (1.0 + std::erf(lo / 1.4142135623730951));
-  const double cdf_hi = 0.5 * (1.0 + std::erf(hi / 1.4142135623730951));
+// Phi(v), the standard normal CDF.
+MT_HOST_DEVICE inline double normal_cdf(double v) { return 0.5 * (1.0 + std::erf(v / 1.4142135623730951)); }
+
+// N(0, 1) conditioned on [lo, hi], by inverting the CDF (as torch.nn.init.trunc_normal_ does);
+// cdf_lo and cdf_hi are normal_cdf(lo) and normal_cdf(hi), computed once per fill.
+MT_HOST_DEVICE inline double truncated_standard_normal(uint64_t seed, uint64_t counter, double lo, double hi,
+                                                       double cdf_lo, double cdf_hi) {
   const double u = (2 * cdf_lo - 1) + (2 * cdf_hi - 2 * cdf_lo) * uniform01(seed, counter);
   const double v = erfinv(u) * 1.4142135623730951;
   return v < lo ? lo : (v > hi ? hi : v);

@@ -177,3 +177,20 @@ TEST_CASE("depthwise 7x7: the AVX-512 kernels equal the plain loops") {
     for (size_t i = 0; i < b.size(); ++i) REQUIRE(gb_fast[i] == doctest::Approx(gb_ref[i]).epsilon(1e-5).scale(10));
   }
 }
+
+TEST_CASE("column sums equal the reference and do not depend on the thread count") {
+  const int64_t rows = 3000, cols = 37;
+  Generator g(8);
+  const auto x = rand({rows * cols}, {.dtype = kFloat64}, &g).to_vector<double>();
+  std::vector<double> ref(static_cast<size_t>(cols), 0.0), one(ref.size()), two(ref.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) ref[size_t(c)] += x[size_t(r * cols + c)];
+  const int threads = get_num_threads();
+  set_num_threads(1);
+  k::cpu_backend().sum_columns(kFloat64, x.data(), rows, cols, one.data());
+  set_num_threads(2);
+  k::cpu_backend().sum_columns(kFloat64, x.data(), rows, cols, two.data());
+  set_num_threads(threads);
+  CHECK(one == two);
+  for (int64_t c = 0; c < cols; ++c) CHECK(one[size_t(c)] == doctest::Approx(ref[size_t(c)]).epsilon(1e-12));
+}

@@ -24,7 +24,7 @@ constexpr size_t kLargeBlock = size_t(1) << 20;  // cache blocks of 1 MiB and mo
 constexpr size_t kHugePage = size_t(2) << 20;
 // Idle cached memory kept when a request misses the cache; beyond it, idle blocks go back to the
 // system (largest first) so the cache never holds much memory that no request can use.
-constexpr size_t kIdleBudget = size_t(128) << 20;
+constexpr size_t kIdleBudget = size_t(1024) << 20;
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
@@ -105,6 +105,7 @@ void* CpuBackend::allocate(size_t nbytes) {
 }
 
 void CpuBackend::deallocate(void* ptr, size_t nbytes) {
+  if (!ptr) return;
   count(-int64_t(nbytes));
   if (nbytes >= kLargeBlock && cache().give_back(ptr)) return;
   std::free(ptr);

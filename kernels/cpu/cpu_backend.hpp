@@ -28,6 +28,7 @@ class CpuBackend final : public Backend {
 
   void reduce_rows(ReduceOp op, DType t, const void* x, int64_t rows, int64_t cols, void* out,
                    int64_t* index_out, double correction) override;
+  void sum_columns(DType t, const void* x, int64_t rows, int64_t cols, void* out) override;
   void softmax_rows(DType t, const void* x, int64_t rows, int64_t cols, void* y, bool log) override;
 
   void gemm(DType t, const GemmArgs& args) override;

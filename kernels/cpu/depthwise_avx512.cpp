@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "loops.hpp"
+#include "scratch.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -42,10 +43,10 @@ namespace {
 constexpr int kK = 7, kTile = 8;
 
 // [N, H, W, C] -> zero-padded [N, H + top + bottom, W + left + right, C]
-std::vector<float> pad_nhwc(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom,
-                            int64_t left, int64_t right) {
+Scratch pad_nhwc(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t bottom, int64_t left,
+                 int64_t right) {
   const int64_t hp = h + top + bottom, wp = w + left + right;
-  std::vector<float> out(size_t(n * hp * wp * c));
+  Scratch out(size_t(n * hp * wp * c));
   parallel_for(n * hp, wp * c, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const int64_t b = r / hp, ih = r % hp - top;

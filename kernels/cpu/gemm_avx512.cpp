@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "gemm_avx512.hpp"
+#include "scratch.hpp"
 
 namespace minitorch::kernels::cpu {
 
@@ -135,7 +136,7 @@ void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c
   const float alpha = float(g.alpha), beta = float(g.beta);
   const int64_t nc_max = std::min(kNC, (g.n + kNR - 1) / kNR * kNR);
   const int64_t kc_max = std::min(kKC, g.k);
-  AlignedBuffer packed_b(size_t(nc_max * kc_max));
+  Scratch packed_b(size_t(nc_max * kc_max));
   const int64_t m_blocks = (g.m + kMC - 1) / kMC;
   // Few row blocks but many columns (the dW products): split columns between threads instead.
   const int threads = omp_get_max_threads();
@@ -147,7 +148,7 @@ void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c
       const int64_t nc = std::min(kNC, g.n - j0);
       for (int64_t p0 = 0; p0 < g.k; p0 += kKC) {
         const int64_t kc = std::min(kKC, g.k - p0);
-        pack_b(g, b, p0, kc, j0, nc, packed_b.data);  // omp for: ends with a barrier
+        pack_b(g, b, p0, kc, j0, nc, packed_b.data());  // omp for: ends with a barrier
         const bool first = p0 == 0;
         const int64_t n_panels = (nc + kNR - 1) / kNR;
         if (m_blocks >= omp_get_num_threads()) {
@@ -157,7 +158,7 @@ void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c
             pack_a(g, a, i0, mc, p0, kc, packed_a.data);
             for (int64_t jp = 0; jp < n_panels; ++jp)
               for (int64_t ir = 0; ir < mc; ir += kMR)
-                micro_kernel(kc, packed_a.data + ir * kc, packed_b.data + jp * kNR * kc,
+                micro_kernel(kc, packed_a.data + ir * kc, packed_b.data() + jp * kNR * kc,
                              c + (i0 + ir) * g.ldc + j0 + jp * kNR, g.ldc, std::min(kMR, mc - ir),
                              std::min(kNR, nc - jp * kNR), alpha, beta, first);
           }
@@ -168,7 +169,7 @@ void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c
 #pragma omp for schedule(static)
             for (int64_t jp = 0; jp < n_panels; ++jp)
               for (int64_t ir = 0; ir < mc; ir += kMR)
-                micro_kernel(kc, packed_a.data + ir * kc, packed_b.data + jp * kNR * kc,
+                micro_kernel(kc, packed_a.data + ir * kc, packed_b.data() + jp * kNR * kc,
                              c + (i0 + ir) * g.ldc + j0 + jp * kNR, g.ldc, std::min(kMR, mc - ir),
                              std::min(kNR, nc - jp * kNR), alpha, beta, first);
           }

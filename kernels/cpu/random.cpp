@@ -17,6 +17,7 @@ void CpuBackend::random(Distribution dist, DType t, const Strided& out, uint64_t
   visit_compute_dtype(t, "random kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* y = static_cast<T*>(out.data);
+    const double cdf_lo = normal_cdf(a), cdf_hi = normal_cdf(b);
     parallel_for(n, 16, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const uint64_t counter = offset + uint64_t(i);
@@ -24,7 +25,7 @@ void CpuBackend::random(Distribution dist, DType t, const Strided& out, uint64_t
         switch (dist) {
           case Distribution::Uniform: v = a + (b - a) * uniform01(seed, counter); break;
           case Distribution::Normal: v = a + b * standard_normal(seed, counter); break;
-          case Distribution::TruncNormal: v = truncated_standard_normal(seed, counter, a, b); break;
+          case Distribution::TruncNormal: v = truncated_standard_normal(seed, counter, a, b, cdf_lo, cdf_hi); break;
           case Distribution::RandInt: v = std::floor(a + (b - a) * uniform01(seed, counter)); break;
         }
         y[i] = T(v);

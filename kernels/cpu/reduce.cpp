@@ -140,6 +140,35 @@ void CpuBackend::reduce_rows(ReduceOp op, DType t, const void* x, int64_t rows, 
   });
 }
 
+void CpuBackend::sum_columns(DType t, const void* x, int64_t rows, int64_t cols, void* out) {
+  visit_compute_dtype(t, "sum_columns kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T* in = static_cast<const T*>(x);
+    // Fixed blocks of rows, each summed on its own, then the block sums added in block order:
+    // the same result whatever the thread count.
+    constexpr int64_t kRowsPerBlock = 256;
+    const int64_t blocks = std::max<int64_t>(1, (rows + kRowsPerBlock - 1) / kRowsPerBlock);
+    std::vector<A> partial(static_cast<size_t>(blocks * cols), A(0));
+    parallel_for(blocks, kRowsPerBlock * cols, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        A* acc = partial.data() + b * cols;
+        for (int64_t r = b * kRowsPerBlock; r < std::min(rows, (b + 1) * kRowsPerBlock); ++r) {
+          const T* row = in + r * cols;
+#pragma omp simd
+          for (int64_t c = 0; c < cols; ++c) acc[c] += A(row[c]);
+        }
+      }
+    });
+    T* o = static_cast<T*>(out);
+    for (int64_t c = 0; c < cols; ++c) {
+      A total = 0;
+      for (int64_t b = 0; b < blocks; ++b) total += partial[size_t(b * cols + c)];
+      o[c] = T(total);
+    }
+  });
+}
+
 void CpuBackend::softmax_rows(DType t, const void* x, int64_t rows, int64_t cols, void* y, bool log) {
   visit_floating_dtype(t, "softmax kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -38,6 +38,23 @@ Reduced reduce_impl(const char* op, ReduceOp kop, const Tensor& x, const Shape& 
     cols *= x.size(d);
   }
   MT_CHECK(cols > 0 || kop == ReduceOp::Sum || kop == ReduceOp::Mean, op, ": cannot reduce over a dim of size 0");
+  const Shape out_shape = internal::reduced_shape(x.shape(), rdims, keepdim);
+  // Sums over leading dims of a contiguous tensor (bias gradients): columns summed in place.
+  bool leading = !rdims.empty() && int64_t(rdims.size()) < x.dim() && x.is_contiguous() && x.numel() > 0 &&
+                 (kop == ReduceOp::Sum || kop == ReduceOp::Mean) && !want_indices;
+  for (size_t i = 0; i < rdims.size() && leading; ++i) leading = rdims[i] == int64_t(i);
+  if (leading) {
+    const int64_t kept = shape_numel(kept_shape);
+    Reduced r;
+    r.values = empty(kept_shape, {.dtype = x.dtype(), .device = x.device()});
+    internal::backend(x).sum_columns(x.dtype(), x.raw_data(), cols, kept, r.values.raw_data());
+    if (kop == ReduceOp::Mean) {
+      NoGradGuard no_grad;
+      r.values.mul_(1.0 / double(cols));
+    }
+    r.values = r.values.view(out_shape);
+    return r;
+  }
   const Tensor rows_view = x.detach().permute(order).contiguous();
   const int64_t rows = shape_numel(kept_shape);
   Reduced r;
@@ -49,7 +66,6 @@ Reduced reduce_impl(const char* op, ReduceOp kop, const Tensor& x, const Shape& 
     internal::backend(x).reduce_rows(kop, x.dtype(), rows_view.raw_data(), rows, cols, r.values.raw_data(),
                                      want_indices ? r.indices.data_ptr<int64_t>() : nullptr, correction);
   }
-  const Shape out_shape = internal::reduced_shape(x.shape(), rdims, keepdim);
   r.values = r.values.view(out_shape);
   if (want_indices) r.indices = r.indices.view(out_shape);
   return r;
