@@ -5,6 +5,7 @@
 #include "minitorch/data/image.hpp"
 #include "minitorch/data/transforms.hpp"
 #include "minitorch/io/pth.hpp"
+#include "minitorch/io/pth_writer.hpp"
 #include "minitorch/io/safetensors.hpp"
 #include "minitorch/io/state_dict.hpp"
 #include "minitorch/ops/activation.hpp"
