@@ -34,6 +34,9 @@ TEST_CASE("a state dict written as .pth reads back with every dtype and shape") 
 TEST_CASE("torch.load reads a (features, labels) tuple") {
   const std::string path = "/tmp/minitorch_test_features.pth";
   save_pth_tuple(path, {tensor({1.5, 2, 3, 4, 5, 6}, {3, 2}), from_vector<int64_t>({0, 5, 2}, {3})});
+  const StateDict ours = load_pth(path);  // our reader names a tuple's elements "0", "1"
+  CHECK(ours.at("0").shape() == Shape{3, 2});
+  CHECK(ours.at("1").to_vector<int64_t>() == std::vector<int64_t>{0, 5, 2});
   if (!have_torch()) {
     MESSAGE("SKIPPED: /usr/bin/python3 has no torch (apt-get install python3-torch)");
     return;

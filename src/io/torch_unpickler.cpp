@@ -221,9 +221,18 @@ class Flattener {
       : heap_(heap), hooks_(hooks), where_(where) {}
 
   StateDict run(const Value& root) {
+    if (root.kind == Kind::Tuple || root.kind == Kind::List) {
+      // torch.save((features, labels)): the elements are named "0", "1", ...
+      const auto& items = heap_.sequences[root.ref];
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (TorchHooks::is_tensor(items[i])) out_.insert(std::to_string(i), hooks_.tensor(items[i]));
+        else if (items[i].kind == Kind::Dict) walk(items[i], std::to_string(i), 1);
+      }
+      return std::move(out_);
+    }
     MT_CHECK(root.kind == Kind::Dict, where_, ": data.pkl holds a ",
              TorchHooks::is_tensor(root) ? "single tensor" : pickle::kind_name(root.kind),
-             ", expected a dict of tensors (a state dict, or a checkpoint dict holding one)");
+             ", expected a dict of tensors (a state dict, or a checkpoint dict holding one) or a tuple of tensors");
     walk(root, "", 0);
     return std::move(out_);
   }

@@ -10,7 +10,8 @@
 //
 // The result holds the tensors of the pickled dict, nested dicts flattened with '.':
 // {'model': {'fc.weight': t}, 'epoch': 3} gives "model.fc.weight" (the official ConvNeXt
-// checkpoints), a plain OrderedDict gives its own keys (torchvision's). Non-tensor values (ints,
+// checkpoints), a plain OrderedDict gives its own keys (torchvision's), a tuple or list of tensors
+// gives "0", "1", ... (torch.save((features, labels))). Non-tensor values (ints,
 // floats, strings, None, lists) are skipped. Tensors are contiguous CPU copies; requires_grad is
 // not restored. int32, int16 and int8 tensors are widened to int64, minitorch's integer type.
 #include <cstdint>
