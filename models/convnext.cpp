@@ -15,8 +15,12 @@ ConvNeXtConfig ConvNeXtConfig::by_name(const std::string& name) {
   if (name == "convnext_small") return small();
   if (name == "convnext_base") return base();
   if (name == "convnext_large") return large();
-  detail::fail("convnext: unknown architecture '", name,
-               "' (expected convnext_tiny, convnext_small, convnext_base or convnext_large)");
+  if (name == "convnext_atto") return atto();
+  if (name == "convnext_femto") return femto();
+  if (name == "convnext_pico") return pico();
+  if (name == "convnext_nano") return nano();
+  detail::fail("convnext: unknown architecture '", name, "' (expected convnext_tiny, convnext_small, convnext_base,",
+               " convnext_large, convnext_atto, convnext_femto, convnext_pico or convnext_nano)");
 }
 
 CNBlock::CNBlock(int64_t dim, double scale, double sd_prob) {

@@ -28,7 +28,13 @@ struct ConvNeXtConfig {
   static ConvNeXtConfig small() { return {{3, 3, 27, 3}, {96, 192, 384, 768}, 1000, 0.4}; }
   static ConvNeXtConfig base() { return {{3, 3, 27, 3}, {128, 256, 512, 1024}, 1000, 0.5}; }
   static ConvNeXtConfig large() { return {{3, 3, 27, 3}, {192, 384, 768, 1536}, 1000, 0.5}; }
-  // "convnext_tiny", "convnext_small", "convnext_base", "convnext_large"
+  // timm's small variants (convnext_atto, _femto, _pico, _nano): quick to train from scratch.
+  static ConvNeXtConfig atto() { return {{2, 2, 6, 2}, {40, 80, 160, 320}, 1000, 0.0}; }
+  static ConvNeXtConfig femto() { return {{2, 2, 6, 2}, {48, 96, 192, 384}, 1000, 0.0}; }
+  static ConvNeXtConfig pico() { return {{2, 2, 6, 2}, {64, 128, 256, 512}, 1000, 0.0}; }
+  static ConvNeXtConfig nano() { return {{2, 2, 8, 2}, {80, 160, 320, 640}, 1000, 0.0}; }
+  // "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", and timm's
+  // "convnext_atto", "convnext_femto", "convnext_pico", "convnext_nano"
   static ConvNeXtConfig by_name(const std::string& name);
 };
 

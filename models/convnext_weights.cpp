@@ -100,7 +100,12 @@ nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, Checkp
       continue;
     }
     const bool scale = mapped.size() > 12 && mapped.compare(mapped.size() - 12, 12, ".layer_scale") == 0;
-    out.emplace_back(mapped, scale && t.dim() == 1 ? t.reshape({t.size(0), 1, 1}) : t);
+    // timm's small variants write the MLP as 1x1 convolutions: [out, in, 1, 1] is a Linear's [out, in].
+    const bool conv_mlp = t.dim() == 4 && t.size(2) == 1 && t.size(3) == 1 &&
+                          (mapped.find(".block.3.") != std::string::npos || mapped.find(".block.5.") != std::string::npos);
+    out.emplace_back(mapped, scale && t.dim() == 1 ? t.reshape({t.size(0), 1, 1})
+                             : conv_mlp            ? t.reshape({t.size(0), t.size(1)})
+                                                   : t);
   }
   if (!unknown.empty()) {
     std::string list;
