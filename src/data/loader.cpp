@@ -44,7 +44,7 @@ std::string sample_context(const Dataset& dataset, int64_t epoch, int64_t index,
 // 1 MiB from which the CPU allocator keeps blocks for reuse. glibc hands such freed memory back
 // to the system once the free space at the top of a thread's heap passes its trim threshold (by
 // default twice the largest block it ever mmapped), and every reuse then costs a page fault per
-// 4 KiB on first touch: the loader measured 2.7 CPU ms per image with 2 workers that way, against
+// 4 KiB on first touch: the loader measured 1.9 CPU ms per image with 2 workers that way, against
 // 1.0 ms when the memory stays (bench/RESULTS.md). So the first loader raises the thresholds once
 // for the process: blocks under 4 MiB come from the heaps, and up to 64 MiB of free memory stays
 // on each. A process that sets glibc's malloc tunables itself is left as it is.
@@ -192,10 +192,14 @@ class EpochRun {
         throw Error(sample_context(dataset_, epoch_, i, e.what()));
       }
       MT_CHECK(ex.input.defined(), sample_context(dataset_, epoch_, i, "the dataset returned an undefined input"));
-      if (!inputs.empty() && ex.input.shape() != inputs[0].shape())
-        minitorch::detail::fail(sample_context(dataset_, epoch_, i, "its input has shape " + shape_str(ex.input.shape()) +
-                                                             ", the batch's first has " + shape_str(inputs[0].shape()) +
-                                                             " (a batch needs one shape: add a Resize or CenterCrop)"));
+      if (!inputs.empty() && ex.input.shape() != inputs[0].shape()) {
+        std::string problem = "its input has shape ";
+        problem += shape_str(ex.input.shape());
+        problem += ", the batch's first has ";
+        problem += shape_str(inputs[0].shape());
+        problem += " (a batch needs one shape: add a Resize or CenterCrop)";
+        throw Error(sample_context(dataset_, epoch_, i, problem));
+      }
       inputs.push_back(std::move(ex.input));
       labels.push_back(ex.label);
       batch.paths.push_back(std::move(ex.path));
