@@ -12,6 +12,9 @@
 //   TrainingState r = load_checkpoint("runs/convnext");
 //   model.load_state_dict(r.model); opt.load_state_dict(r.optimizer);
 //   r.generators.at("default").apply_to(default_generator());
+//   scheduler.set_last_epoch(r.epoch);                            // stepped once per epoch
+//   for (double acc : r.metrics["val_acc"]) stopper.step(acc);    // EarlyStopping replays
+//   // ... and training continues with loader.epoch(r.epoch).
 //
 // On disk: the tensors in one safetensors file (names prefixed "model." and "optim.") and the
 // rest in a small JSON manifest that names that file, its size and CRC-32:
