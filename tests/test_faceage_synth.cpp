@@ -1,5 +1,5 @@
-// The synthetic CACD set's metadata: the plan of people and photos, and the .mat layout (read back
-// with matio).
+// The synthetic CACD set: files, names, the .mat layout (read back with matio), determinism,
+// option checks, and the plan and age cues behind them.
 #include <matio.h>
 #include <unistd.h>
 
@@ -12,6 +12,8 @@
 #include <set>
 
 #include "helpers.hpp"
+#include "synth.hpp"
+#include "synth_face.hpp"
 #include "synth_mat.hpp"
 #include "synth_people.hpp"
 
@@ -42,13 +44,19 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
   return files;
 }
 
-// The metadata of a tiny set, written once for the tests that only read it.
+faceage::SynthOptions tiny_options(const fs::path& dir) {
+  faceage::SynthOptions o;
+  o.out_dir = dir.string();
+  o.identities = 6;
+  o.per_identity = 3;
+  o.seed = 7;
+  return o;
+}
+
+// The tiny set, written once for the tests that only read it.
 const fs::path& tiny_set() {
   static TempDir dir("tiny");
-  static bool written = (fs::create_directories(dir.path),
-                         faceage::synth::write_cacd_meta((dir.path / "celebrity2000_meta.mat").string(),
-                                                         faceage::synth::plan_cacd(6, 3, 7)),
-                         true);
+  static bool written = (faceage::write_synthetic_cacd(tiny_options(dir.path)), true);
   (void)written;
   return dir.path;
 }
@@ -131,6 +139,22 @@ std::vector<long> field_numbers(matvar_t* s, const char* field) {
 
 }  // namespace
 
+TEST_CASE("faceage synth: the files of a tiny set, named AGE_First_Last_NNNN.jpg, decode to the asked size") {
+  const fs::path& dir = tiny_set();
+  REQUIRE(fs::is_regular_file(dir / "celebrity2000_meta.mat"));
+  std::vector<fs::path> jpegs;
+  for (const auto& entry : fs::directory_iterator(dir / "CACD2000")) jpegs.push_back(entry.path());
+  CHECK(jpegs.size() == 6 * 3);
+  const std::regex pattern(R"(^(\d+)_([^_]+)_([^_]+)_(\d{4})\.jpg$)");
+  for (const fs::path& path : jpegs) {
+    std::smatch m;
+    const std::string name = path.filename().string();
+    CHECK_MESSAGE(std::regex_match(name, m, pattern), name);
+    const mt::Tensor image = mt::data::read_image(path.string());
+    CHECK(image.shape() == mt::Shape{250, 250, 3});
+  }
+}
+
 TEST_CASE("faceage synth: celebrity2000_meta.mat has CACD's structs, fields, classes and sizes (read with matio)") {
   const fs::path& dir = tiny_set();
   MatPtr mat(Mat_Open((dir / "celebrity2000_meta.mat").c_str(), MAT_ACC_RDONLY), &Mat_Close);
@@ -161,6 +185,7 @@ TEST_CASE("faceage synth: celebrity2000_meta.mat has CACD's structs, fields, cla
     std::smatch m;
     REQUIRE(std::regex_match(files[i], m, pattern));
     CHECK(std::stol(m[1]) == age[i]);  // the age in the file name is the age in the .mat
+    CHECK(fs::is_regular_file(dir / "CACD2000" / files[i]));
     CHECK(age[i] == year[i] - birth[i]);
     CHECK((age[i] >= 14 && age[i] <= 62));
     CHECK((year[i] >= 2004 && year[i] <= 2013));
@@ -170,9 +195,87 @@ TEST_CASE("faceage synth: celebrity2000_meta.mat has CACD's structs, fields, cla
   }
 }
 
-TEST_CASE("faceage synth: the plan of 60 x 24 photos populates every age group, with CACD-like names") {
-  const auto plan = faceage::synth::plan_cacd(60, 24, 0);
-  REQUIRE(plan.images.size() == 60 * 24);
+TEST_CASE("faceage synth: the same seed gives the same bytes, another seed other images") {
+  TempDir a("seed_a"), b("seed_b"), c("seed_c");
+  faceage::write_synthetic_cacd(tiny_options(a.path));
+  faceage::write_synthetic_cacd(tiny_options(b.path));
+  auto other = tiny_options(c.path);
+  other.seed = 8;
+  faceage::write_synthetic_cacd(other);
+  const auto first = snapshot(a.path);
+  CHECK(first.size() == 6 * 3 + 1);
+  CHECK(first == snapshot(b.path));
+  CHECK(first != snapshot(c.path));
+}
+
+TEST_CASE("faceage synth: the size option and a set written over an old one") {
+  TempDir dir("size");
+  auto o = tiny_options(dir.path);
+  o.identities = 2;
+  o.per_identity = 2;
+  o.size = 48;
+  faceage::write_synthetic_cacd(o);
+  faceage::write_synthetic_cacd(o);  // rewriting in place works and leaves no temporary files
+  size_t count = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path / "CACD2000")) {
+    CHECK(mt::data::read_image(entry.path().string()).shape() == mt::Shape{48, 48, 3});
+    ++count;
+  }
+  CHECK(count == 4);
+  CHECK(snapshot(dir.path).size() == 5);
+}
+
+TEST_CASE("faceage synth: bad options throw minitorch::Error with a clear message") {
+  TempDir dir("bad");
+  auto o = tiny_options(dir.path);
+  o.identities = 0;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::write_synthetic_cacd(o), "identities must be in [1, 65535], got 0");
+  o = tiny_options(dir.path);
+  o.per_identity = 0;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::write_synthetic_cacd(o), "per_identity must be in [1, 1000], got 0");
+  o = tiny_options(dir.path);
+  o.size = 31;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::write_synthetic_cacd(o), "size must be in [32, 4096] pixels, got 31");
+  o = tiny_options("");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::write_synthetic_cacd(o), "out_dir is empty");
+  // A directory below a regular file cannot be created, whoever runs the test (root included).
+  fs::create_directories(dir.path);
+  std::ofstream(dir.path / "a_file") << "x";
+  o = tiny_options(dir.path / "a_file" / "set");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::write_synthetic_cacd(o), "cannot create the directory");
+}
+
+TEST_CASE("faceage synth: the .mat's bytes depend on the plan only; failures name the file") {
+  TempDir dir("mat");
+  fs::create_directories(dir.path);
+  const auto plan = faceage::synth::plan_cacd(4, 2, 1);
+  faceage::synth::write_cacd_meta((dir.path / "a.mat").string(), plan);
+  faceage::synth::write_cacd_meta((dir.path / "b.mat").string(), plan);
+  CHECK(snapshot(dir.path).size() == 2);  // no temporary files left
+  CHECK(read_bytes(dir.path / "a.mat") == read_bytes(dir.path / "b.mat"));
+  CHECK_THROWS_WITH_FRAGMENT(faceage::synth::write_cacd_meta((dir.path / "no" / "c.mat").string(), plan), "c.mat");
+
+  // Names with accents and apostrophes come back from the file as they went in.
+  const auto many = faceage::synth::plan_cacd(40, 1, 1);
+  faceage::synth::write_cacd_meta((dir.path / "many.mat").string(), many);
+  MatPtr mat(Mat_Open((dir.path / "many.mat").c_str(), MAT_ACC_RDONLY), &Mat_Close);
+  REQUIRE(mat != nullptr);
+  VarPtr people(Mat_VarRead(mat.get(), "celebrityData"), &Mat_VarFree);
+  REQUIRE(people != nullptr);
+  const auto names = cell_texts(people.get(), "name");
+  REQUIRE(names.size() == many.celebrities.size());
+  bool non_ascii = false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    CHECK(names[i] == many.celebrities[i].name);
+    for (unsigned char ch : names[i]) non_ascii |= ch >= 0x80;
+  }
+  CHECK(non_ascii);
+}
+
+TEST_CASE("faceage synth: the default plan populates every age group, with CACD-like names") {
+  const faceage::SynthOptions defaults;
+  const auto plan = faceage::synth::plan_cacd(defaults.identities, defaults.per_identity, defaults.seed);
+  REQUIRE(plan.images.size() == size_t(defaults.identities * defaults.per_identity));
   std::map<int, int> groups;
   for (const auto& image : plan.images) ++groups[image.age / 10 * 10];
   CHECK(groups.size() == 6);
@@ -206,13 +309,22 @@ TEST_CASE("faceage synth: the plan of 60 x 24 photos populates every age group, 
   CHECK(gap);
 }
 
-TEST_CASE("faceage synth: the .mat's bytes depend on the plan only; failures name the file") {
-  TempDir dir("mat");
-  fs::create_directories(dir.path);
-  const auto plan = faceage::synth::plan_cacd(4, 2, 1);
-  faceage::synth::write_cacd_meta((dir.path / "a.mat").string(), plan);
-  faceage::synth::write_cacd_meta((dir.path / "b.mat").string(), plan);
-  CHECK(snapshot(dir.path).size() == 2);  // no temporary files left
-  CHECK(read_bytes(dir.path / "a.mat") == read_bytes(dir.path / "b.mat"));
-  CHECK_THROWS_WITH_FRAGMENT(faceage::synth::write_cacd_meta((dir.path / "no" / "c.mat").string(), plan), "c.mat");
+TEST_CASE("faceage synth: the age cues grow smoothly with age") {
+  faceage::synth::Rng rng(3);
+  for (int person = 0; person < 20; ++person) {
+    const auto traits = faceage::synth::random_traits(rng);
+    auto previous = faceage::synth::age_look(traits, 14);
+    for (int age = 15; age <= 62; ++age) {
+      const auto look = faceage::synth::age_look(traits, age);
+      CHECK(look.youth <= previous.youth);
+      CHECK(look.wrinkles >= previous.wrinkles);
+      CHECK(look.sag >= previous.sag);
+      CHECK(look.grey >= previous.grey);
+      CHECK(look.recession >= previous.recession);
+      CHECK((look.wrinkles - previous.wrinkles <= 0.1 && previous.youth - look.youth <= 0.15));  // no jumps
+      previous = look;
+    }
+  }
+  faceage::synth::FaceTraits average;
+  CHECK(faceage::synth::age_look(average, 60).wrinkles > faceage::synth::age_look(average, 20).wrinkles + 0.5);
 }

@@ -17,7 +17,8 @@ const std::vector<std::string> kFirstStart = {"Ro", "Ma", "Jo", "Ka", "Le", "Da"
                                               "Ja", "Bri", "Cla", "Ni", "Tho", "Vi", "Lu", "Ga", "He", "Ca"};
 const std::vector<std::string> kFirstEnd = {"bin", "ry", "na", "el", "son", "la", "mas", "ter", "lie", "ra",
                                             "den", "rick", "sa", "ron", "nie", "lyn", "vin", "da", "tin", "ma"};
-const std::vector<std::string> kFirstSpecial = {"José", "Zoë", "Renée", "Chloé", "Björn", "Søren", "Ángel", "Inés"};
+const std::vector<std::string> kFirstSpecial = {"José",  "Zoë",  "Renée", "Chloé",
+                                                "Björn", "Søren", "Ángel", "Inés"};
 const std::vector<std::string> kLastStart = {"Wil", "Har", "Mor", "Hol", "Fer", "Kow", "Ste", "Car", "Lo", "Mon",
                                              "Sil", "Bren", "Dal", "Gar", "Pem", "Rus", "Tal", "Wes", "Bar", "Qui"};
 const std::vector<std::string> kLastMiddle = {"li", "ra", "de", "ber", "an", "o", "ing", "el"};
