@@ -84,7 +84,8 @@ def main(path):
         return
     n = check_columns("celebrityImageData", images, skip=("feature",))
     k = check_columns("celebrityData", people)
-    check(images["feature"].shape == (0, 0), f"celebrityImageData.feature has shape {images['feature'].shape}, expected (0, 0)")
+    check(images["feature"].shape == (0, 0),
+          f"celebrityImageData.feature has shape {images['feature'].shape}, expected (0, 0)")
     check(np.array_equal(people["identity"][:, 0], np.arange(1, k + 1)), "celebrityData.identity is not 1..K")
     names = [text(c) for c in people["name"][:, 0]]
     check(all(names), "celebrityData.name holds something other than char row vectors")
