@@ -1,0 +1,202 @@
+#include "commands.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "files.hpp"
+#include "minitorch/minitorch.hpp"
+#include "minitorch/data/image_folder.hpp"
+#include "minitorch/data/loader.hpp"
+#include "model_file.hpp"
+#include "outputs.hpp"
+#include "report.hpp"
+
+namespace faceage {
+
+using namespace minitorch;
+
+Commands::Commands(CLI::App& app) {
+  synth_ = app.add_subcommand("synth", "write a synthetic CACD-like set (CACD2000/*.jpg and celebrity2000_meta.mat)");
+  synth_->add_option("--out", synth_options_.out_dir, "folder to write")->required();
+  synth_->add_option("--identities", synth_options_.identities, "people")->check(CLI::Range(1, 100000));
+  synth_->add_option("--per-identity", synth_options_.per_identity, "photos per person")->check(CLI::Range(1, 100000));
+  synth_->add_option("--size", synth_options_.size, "photo width and height")->check(CLI::Range(32, 4096));
+  synth_->add_option("--seed", synth_options_.seed, "random seed");
+
+  prepare_ = app.add_subcommand("prepare", "step 1: sort images into decade folders (10s, 20s, ...)");
+  auto* meta = prepare_->add_option("--meta", meta_, "CACD metadata .mat (v5 or v7.3)");
+  auto* csv = prepare_->add_option("--csv", csv_, "CSV of file,age rows instead of a .mat");
+  meta->excludes(csv);
+  prepare_->add_option("--images", prepare_options_.images_dir, "folder of the images")->required();
+  prepare_->add_option("--out", prepare_options_.out_dir, "folder to fill with <decade>s/ folders")->required();
+  prepare_->add_option("--per-group", prepare_options_.per_group, "at most this many images per group");
+  prepare_->add_option("--seed", prepare_options_.seed, "shuffle seed");
+  prepare_->add_flag("--link", prepare_options_.link, "hard-link instead of copying");
+
+  split_ = app.add_subcommand("split", "step 2: split each group into train/ and val/");
+  split_->add_option("--in", split_options_.in_dir, "folder of group folders")->required();
+  split_->add_option("--out", split_options_.out_dir, "folder to write train/ and val/ into")->required();
+  split_->add_option("--val-fraction", split_options_.val_fraction, "share of each group for validation");
+  split_->add_option("--seed", split_options_.seed, "split seed");
+  split_->add_flag("--link", split_options_.link, "hard-link instead of copying");
+
+  TrainOptions& t = train_options_;
+  train_ = app.add_subcommand("train", "step 3: fine-tune ConvNeXt, write curves, CSVs, heatmap, checkpoint");
+  train_->add_option("--data", t.data_dir, "folder with train/ and val/")->required();
+  train_->add_option("--out", t.out_dir, "results folder")->required();
+  train_->add_option("--weights", t.weights, "checkpoint to start from (torchvision/official .pth, timm .safetensors)");
+  train_->add_option("--epochs", t.epochs, "epochs");
+  train_->add_option("--batch-size", t.batch_size, "batch size");
+  train_->add_option("--lr", t.lr, "learning rate");
+  train_->add_option("--optimizer", t.optimizer, "adam, adamw or sgd");
+  train_->add_option("--seed", t.seed, "seed of initialisation, shuffling and augmentation");
+  train_->add_option("--image-size", t.image_size, "images are resized to this square size");
+  train_->add_option("--workers", t.workers, "loader threads");
+  train_->add_option("--device", t.device, "auto, cpu or cuda");
+  train_->add_option("--arch", t.arch, "convnext_tiny (or small, base, large; atto, femto, pico, nano)");
+  train_->add_option("--early-stopping", t.early_stopping, "stop after this many epochs without a better val accuracy");
+  train_->add_flag("--resume", t.resume, "continue from the checkpoint in --out");
+
+  evaluate_ = app.add_subcommand("evaluate", "accuracy, per-class accuracy and confusion matrix on val/");
+  evaluate_->add_option("--data", eval_data_, "folder with val/")->required();
+  evaluate_->add_option("--checkpoint", eval_checkpoint_, "model file written by train")->required();
+  evaluate_->add_option("--image-size", eval_image_size_, "square input size used in training");
+
+  embed_ = app.add_subcommand("embed", "features of both splits, saved as .pth tuples (features, labels)");
+  embed_->add_option("--data", embed_options_.data_dir, "folder with train/ and val/")->required();
+  embed_->add_option("--checkpoint", embed_options_.checkpoint, "model file written by train")->required();
+  embed_->add_option("--out", embed_options_.out_dir, "folder to write into")->required();
+  embed_->add_option("--layer", embed_options_.layer, "logits or pooled");
+  embed_->add_option("--image-size", embed_options_.image_size, "square input size used in training");
+
+  plot_ = app.add_subcommand("plot", "PCA and t-SNE plots of saved features");
+  plot_->add_option("--features", plot_options_.features, "a .pth tuple (features, labels)")->required();
+  plot_->add_option("--out", plot_options_.out_dir, "folder to write into")->required();
+
+  predict_ = app.add_subcommand("predict", "top-k classes for images with a trained model");
+  predict_->add_option("--weights", predict_weights_, "model file written by train")->required();
+  predict_->add_option("--topk", predict_topk_, "classes to print")->check(CLI::Range(1, 1000));
+  predict_->add_option("--image-size", eval_image_size_, "square input size used in training");
+  predict_->add_flag("--json", predict_json_, "one JSON object per image");
+  predict_->add_option("images", predict_images_, "image files")->required();
+
+  demo_ = app.add_subcommand("demo", "the whole tutorial on a small synthetic set, in a few minutes");
+  demo_->add_option("--out", demo_out_, "folder for the data and the results");
+}
+
+namespace {
+
+int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t image_size) {
+  auto model = load_trained_model(checkpoint);
+  model->eval();
+  using namespace data::transforms;
+  data::ImageFolder val((fs::path(data_dir) / "val").string(),
+                        Compose({Resize(image_size, image_size), ToTensor(),
+                                 Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})}));
+  const int64_t classes = int64_t(val.classes().size());
+  MT_CHECK(classes == model->config().num_classes, "evaluate: ", data_dir, "/val has ", classes,
+           " classes, the checkpoint was trained for ", model->config().num_classes);
+  data::DataLoader loader(val, {.batch_size = 32, .num_workers = 2});
+  std::vector<Tensor> preds, labels;
+  NoGradGuard no_grad;
+  for (const data::Batch& b : loader.epoch(0)) {
+    preds.push_back(argmax(model->forward(b.inputs), 1));
+    labels.push_back(b.labels);
+  }
+  const Tensor p = cat(preds), l = cat(labels);
+  const Tensor counts = confusion_matrix(p, l, classes);  // [true, predicted]
+  const auto c = counts.to_vector<int64_t>();
+  int64_t correct = 0;
+  for (int64_t k = 0; k < classes; ++k) correct += c[size_t(k * classes + k)];
+  std::printf("accuracy: %.4f (%lld/%lld)\nper class:\n", double(correct) / double(p.numel()), (long long)correct,
+              (long long)p.numel());
+  for (int64_t k = 0; k < classes; ++k) {
+    int64_t total = 0;
+    for (int64_t j = 0; j < classes; ++j) total += c[size_t(k * classes + j)];
+    std::printf("  %-6s %.4f (%lld images)\n", val.classes()[size_t(k)].c_str(),
+                total ? double(c[size_t(k * classes + k)]) / double(total) : 0.0, (long long)total);
+  }
+  std::printf("confusion matrix (rows: true, columns: predicted):\n%s\n", counts.str().c_str());
+  return 0;
+}
+
+int run_predict(const std::string& weights, int64_t topk, bool json, int64_t image_size,
+                const std::vector<std::string>& images) {
+  auto model = load_trained_model(weights);
+  model->eval();
+  using namespace data::transforms;
+  const Compose transform({Resize(image_size, image_size), ToTensor(),
+                           Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
+  const int64_t classes = model->config().num_classes;
+  topk = std::min(topk, classes);
+  NoGradGuard no_grad;
+  for (const std::string& path : images) {
+    const auto probs = softmax(model->forward(transform(data::read_image(path)).unsqueeze(0))[0], 0).to_vector<double>();
+    std::vector<int64_t> order(probs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = int64_t(i);
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return probs[size_t(a)] > probs[size_t(b)]; });
+    auto name = [&](int64_t k) { return classes == 6 ? std::to_string(10 * (k + 1)) + "s" : std::to_string(k); };
+    if (json) {
+      std::printf("{\"image\":\"%s\",\"topk\":[", path.c_str());
+      for (int64_t k = 0; k < topk; ++k)
+        std::printf("%s{\"class\":%lld,\"name\":\"%s\",\"prob\":%.6f}", k ? "," : "", (long long)order[size_t(k)],
+                    name(order[size_t(k)]).c_str(), probs[size_t(order[size_t(k)])]);
+      std::printf("]}\n");
+    } else {
+      std::printf("%s\n", path.c_str());
+      for (int64_t k = 0; k < topk; ++k)
+        std::printf("  %6.2f%%  %s\n", 100 * probs[size_t(order[size_t(k)])], name(order[size_t(k)]).c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void write_training_outputs(const TrainResult& r, const TrainOptions& o) {
+  const fs::path out(o.out_dir);
+  write_loss_acc_csv((out / "convnext_loss_acc.csv").string(), r);
+  write_predictions_csv((out / "pred_acctual.csv").string(), r);
+  write_training_plots(r, o.out_dir);
+}
+
+int Commands::run() {
+  if (synth_->parsed()) {
+    write_synthetic_cacd(synth_options_);
+    std::printf("wrote %s/CACD2000 and %s/celebrity2000_meta.mat\n", synth_options_.out_dir.c_str(),
+                synth_options_.out_dir.c_str());
+    return 0;
+  }
+  if (prepare_->parsed()) {
+    MT_CHECK(!meta_.empty() || !csv_.empty(), "prepare: give --meta FILE.mat or --csv FILE");
+    const auto images = meta_.empty() ? read_csv_labels(csv_) : read_mat_labels(meta_);
+    const PrepareReport report = prepare(images, prepare_options_);
+    for (const auto& [group, n] : report.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
+    if (report.missing) std::printf("warning: %lld listed images were not found and were skipped\n", (long long)report.missing);
+    return 0;
+  }
+  if (split_->parsed()) {
+    for (const auto& [name, sizes] : split(split_options_))
+      std::printf("%s: %lld train, %lld val\n", name.c_str(), (long long)sizes.first, (long long)sizes.second);
+    return 0;
+  }
+  if (train_->parsed()) {
+    const TrainResult r = train(train_options_);
+    write_training_outputs(r, train_options_);
+    write_metrics_json((fs::path(train_options_.out_dir) / "metrics.json").string(), r, train_options_);
+    return 0;
+  }
+  if (evaluate_->parsed()) return run_evaluate(eval_data_, eval_checkpoint_, eval_image_size_);
+  if (embed_->parsed()) {
+    embed(embed_options_);
+    return 0;
+  }
+  if (plot_->parsed()) {
+    plot_features(plot_options_);
+    return 0;
+  }
+  if (predict_->parsed()) return run_predict(predict_weights_, predict_topk_, predict_json_, eval_image_size_, predict_images_);
+  return run_demo(demo_out_);
+}
+
+}  // namespace faceage

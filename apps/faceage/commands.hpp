@@ -1,0 +1,42 @@
+#pragma once
+// The faceage commands: their options (CLI11) and what each runs.
+#include <CLI/CLI.hpp>
+
+#include "embed.hpp"
+#include "prepare.hpp"
+#include "synth.hpp"
+#include "train.hpp"
+
+namespace faceage {
+
+struct PlotOptions {
+  std::string features, out_dir;
+  std::vector<std::string> class_names;  // default: 10s, 20s, ...
+};
+// PCA and t-SNE plots (and their 2-D coordinates as CSV) of saved features.
+void plot_features(const PlotOptions& options);
+
+// Writes the tutorial's result files of a training run into options.out_dir.
+void write_training_outputs(const TrainResult& result, const TrainOptions& options);
+
+class Commands {
+ public:
+  explicit Commands(CLI::App& app);
+  int run();
+
+ private:
+  CLI::App *synth_, *prepare_, *split_, *train_, *evaluate_, *embed_, *plot_, *predict_, *demo_;
+  SynthOptions synth_options_;
+  PrepareOptions prepare_options_;
+  std::string meta_, csv_;
+  SplitOptions split_options_;
+  TrainOptions train_options_;
+  EmbedOptions embed_options_;
+  PlotOptions plot_options_;
+  std::string eval_data_, eval_checkpoint_, predict_weights_, demo_out_ = "faceage-demo";
+  int64_t eval_image_size_ = 224, predict_topk_ = 3;
+  bool predict_json_ = false, prepare_link_ = false;
+  std::vector<std::string> predict_images_;
+};
+
+}  // namespace faceage

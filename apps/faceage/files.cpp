@@ -1,0 +1,82 @@
+#include "files.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include "minitorch/error.hpp"
+
+namespace faceage {
+
+namespace {
+bool is_image(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
+}
+}  // namespace
+
+std::vector<fs::path> list_images(const fs::path& dir) {
+  std::error_code ec;
+  MT_CHECK(fs::is_directory(dir, ec), "no such folder: ", dir.string());
+  std::vector<fs::path> out;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_regular_file() && is_image(entry.path())) out.push_back(entry.path());
+  MT_CHECK(!ec, "cannot read folder ", dir.string(), ": ", ec.message());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<fs::path> list_subdirs(const fs::path& dir) {
+  std::error_code ec;
+  MT_CHECK(fs::is_directory(dir, ec), "no such folder: ", dir.string());
+  std::vector<fs::path> out;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_directory()) out.push_back(entry.path());
+  MT_CHECK(!ec, "cannot read folder ", dir.string(), ": ", ec.message());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void copy_or_link(const fs::path& from, const fs::path& to, bool link) {
+  std::error_code ec;
+  fs::create_directories(to.parent_path(), ec);
+  MT_CHECK(!ec, "cannot create folder ", to.parent_path().string(), ": ", ec.message());
+  fs::remove(to, ec);
+  if (link) fs::create_hard_link(from, to, ec);
+  else fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  MT_CHECK(!ec, "cannot ", link ? "link " : "copy ", from.string(), " to ", to.string(), ": ", ec.message());
+}
+
+void ensure_writable_dir(const fs::path& dir, const char* what) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  MT_CHECK(!ec && fs::is_directory(dir), "cannot create ", what, " folder ", dir.string(),
+           ec ? ": " + ec.message() : std::string());
+  const fs::path probe = dir / ".faceage-write-test";
+  {
+    std::ofstream out(probe);
+    MT_CHECK(out.good(), "the ", what, " folder ", dir.string(), " is not writable");
+  }
+  fs::remove(probe, ec);
+}
+
+void write_text_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    MT_CHECK(out.good(), "cannot write ", tmp.string());
+    out << text;
+    out.close();
+    MT_CHECK(out.good(), "cannot write ", tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  MT_CHECK(!ec, "cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+}
+
+std::string age_group(int64_t age) {
+  MT_CHECK(age >= 0, "invalid age ", age);
+  return std::to_string(std::min<int64_t>(age / 10 * 10, 100)) + "s";
+}
+
+}  // namespace faceage

@@ -1,0 +1,25 @@
+#pragma once
+// File helpers of the faceage commands: listing images, copying or linking them, and writing
+// text files atomically (so a failed run never leaves a file that looks complete).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace faceage {
+
+namespace fs = std::filesystem;
+
+// Image files (.jpg, .jpeg, .png, .bmp, any case) directly in `dir`, sorted by name.
+std::vector<fs::path> list_images(const fs::path& dir);
+// The sub-folders of `dir`, sorted by name.
+std::vector<fs::path> list_subdirs(const fs::path& dir);
+// Copies (or hard-links) `from` to `to`, creating `to`'s folder; errors name both paths.
+void copy_or_link(const fs::path& from, const fs::path& to, bool link);
+// Creates `dir` (and parents) and checks that a file can be written in it.
+void ensure_writable_dir(const fs::path& dir, const char* what);
+// Writes `text` to `path` atomically (temporary file in the same folder, then rename).
+void write_text_atomic(const fs::path& path, const std::string& text);
+// The decade folder name of an age, as the tutorial: (age // 10) * 10 capped at 100, "10s".."100s".
+std::string age_group(int64_t age);
+
+}  // namespace faceage

@@ -1,0 +1,65 @@
+// faceage plot: PCA and t-SNE of saved features (the tutorial's plot_pca and plot_tsne), with the
+// 2-D coordinates written as CSV beside the images.
+#include <cstdio>
+#include <sstream>
+
+#include "commands.hpp"
+#include "files.hpp"
+#include "minitorch/io/pth.hpp"
+#include "outputs.hpp"
+#include "plots.hpp"
+#include "projection.hpp"
+
+namespace faceage {
+
+using namespace minitorch;
+
+namespace {
+
+void write_coordinates(const std::string& path, const std::vector<std::array<double, 2>>& points,
+                       const std::vector<int>& labels) {
+  std::ostringstream out;
+  out << "x,y,label\n";
+  for (size_t i = 0; i < points.size(); ++i)
+    out << python_float(points[i][0]) << "," << python_float(points[i][1]) << "," << labels[i] << "\n";
+  write_text_atomic(path, out.str());
+}
+
+}  // namespace
+
+void plot_features(const PlotOptions& o) {
+  const StateDict saved = load_pth(o.features);
+  MT_CHECK(saved.contains("0") && saved.contains("1"), o.features,
+           ": expected a tuple (features, labels) as faceage embed and the tutorial save");
+  const Tensor features = saved.at("0").to(kFloat64), labels_t = saved.at("1");
+  MT_CHECK(features.dim() == 2 && labels_t.dim() == 1 && labels_t.size(0) == features.size(0), o.features,
+           ": features must be [N, D] and labels [N], got ", shape_str(features.shape()), " and ",
+           shape_str(labels_t.shape()));
+  MT_CHECK(features.size(0) >= 5, o.features, ": ", features.size(0), " samples are too few to plot (need 5)");
+  ensure_writable_dir(o.out_dir, "output");
+  std::vector<int> labels;
+  int max_label = 0;
+  for (int64_t v : labels_t.to_vector<int64_t>()) {
+    labels.push_back(int(v));
+    max_label = std::max(max_label, int(v));
+  }
+  std::vector<std::string> names = o.class_names;
+  for (int k = int(names.size()); k <= max_label; ++k) names.push_back(std::to_string(10 * (k + 1)) + "s");
+  const fs::path out(o.out_dir);
+
+  const Pca2d pca = pca_2d(features);
+  scatter_plot((out / "convnext_pca.png").string(), "PCA of Features", "PCA Component 1", "PCA Component 2", pca.points,
+               labels, names, "Age Group");
+  write_coordinates((out / "convnext_pca.csv").string(), pca.points, labels);
+
+  TsneOptions options;
+  options.perplexity = std::min(30.0, double(features.size(0) - 1) / 3.0);
+  const Tsne2d tsne = tsne_2d(features, options);
+  scatter_plot((out / "convnext_tsne.png").string(), "t-SNE of Features", "t-SNE Component 1", "t-SNE Component 2",
+               tsne.points, labels, names, "Age Group");
+  write_coordinates((out / "convnext_tsne.csv").string(), tsne.points, labels);
+  std::printf("PCA explained variance ratio: %.3f, %.3f\nt-SNE: KL divergence %.4f after %d iterations\n",
+              pca.explained_variance_ratio[0], pca.explained_variance_ratio[1], tsne.kl_divergence, tsne.iterations);
+}
+
+}  // namespace faceage

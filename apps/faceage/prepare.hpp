@@ -1,0 +1,43 @@
+#pragma once
+// Steps 1 and 2 of the tutorial: sort images into decade folders, then split train/val.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace faceage {
+
+struct LabelledImage {
+  std::string file;  // path relative to the image folder
+  int64_t age = 0;
+};
+
+// (age, file) pairs from CACD's celebrity2000_meta.mat (v5) or celebrity2000.mat (v7.3).
+std::vector<LabelledImage> read_mat_labels(const std::string& mat_path);
+// (age, file) pairs from a CSV: "file,age" rows, header optional.
+std::vector<LabelledImage> read_csv_labels(const std::string& csv_path);
+
+struct PrepareOptions {
+  std::string images_dir, out_dir;
+  int64_t per_group = 200;  // at most this many images per decade folder
+  uint64_t seed = 0;
+  bool link = false;        // hard-link instead of copying
+};
+struct PrepareReport {
+  std::vector<std::pair<std::string, int64_t>> groups;  // folder name, images
+  int64_t missing = 0;                                  // listed files that do not exist
+};
+// Shuffles the pairs (seeded), then copies up to per_group images of each decade into
+// out_dir/<group>s/, as the tutorial's step 1.
+PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOptions& options);
+
+struct SplitOptions {
+  std::string in_dir, out_dir;
+  double val_fraction = 0.2;
+  uint64_t seed = 42;
+  bool link = false;
+};
+// For each class folder: a seeded permutation, the first ceil(n * val_fraction) images to
+// out_dir/val/<class>/, the rest to out_dir/train/<class>/ (sklearn's train_test_split sizes).
+std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const SplitOptions& options);
+
+}  // namespace faceage

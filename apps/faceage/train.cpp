@@ -1,0 +1,185 @@
+#include "train.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+
+#include "files.hpp"
+#include "minitorch/minitorch.hpp"
+#include "minitorch/data/image_folder.hpp"
+#include "minitorch/data/loader.hpp"
+#include "minitorch/optim/early_stopping.hpp"
+#include "minitorch/optim/optimizer.hpp"
+#include "models/convnext.hpp"
+#include "models/convnext_weights.hpp"
+#include "progress.hpp"
+#include "run_state.hpp"
+
+namespace faceage {
+
+using namespace minitorch;
+
+std::string model_file(const std::string& out_dir) { return (fs::path(out_dir) / "convnext_finetuned.safetensors").string(); }
+std::string checkpoint_dir(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint").string(); }
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+void on_interrupt(int) { interrupted = true; }
+
+data::transforms::Compose train_transform(int64_t size) {
+  using namespace data::transforms;
+  return Compose({Resize(size, size), RandomHorizontalFlip(), ColorJitter(0.2, 0.2), ToTensor(),
+                  Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
+}
+data::transforms::Compose eval_transform(int64_t size) {
+  using namespace data::transforms;
+  return Compose({Resize(size, size), ToTensor(), Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
+}
+
+void check_options(const TrainOptions& o) {
+  MT_CHECK(o.epochs > 0, "--epochs must be at least 1, got ", o.epochs);
+  MT_CHECK(o.batch_size > 0, "--batch-size must be at least 1, got ", o.batch_size);
+  MT_CHECK(o.lr > 0 && std::isfinite(o.lr), "--lr must be positive, got ", o.lr);
+  MT_CHECK(o.image_size >= 32, "--image-size must be at least 32, got ", o.image_size);
+  MT_CHECK(o.workers >= 0, "--workers must be 0 or more, got ", o.workers);
+  MT_CHECK(o.early_stopping >= 0, "--early-stopping must be 0 (off) or a patience in epochs");
+  MT_CHECK(o.optimizer == "adam" || o.optimizer == "adamw" || o.optimizer == "sgd", "--optimizer must be adam, adamw",
+           " or sgd, got '", o.optimizer, "'");
+  MT_CHECK(o.device == "auto" || o.device == "cpu" || o.device == "cuda", "--device must be auto, cpu or cuda, got '",
+           o.device, "'");
+}
+
+Device pick_device(const std::string& name) {
+  if (name == "cpu") return kCPU;
+  // The CUDA backend moves tensors but does not have every training kernel yet, so "auto" stays
+  // on the CPU and "cuda" says why it cannot run.
+  if (name == "cuda")
+    detail::fail("--device cuda: ", cuda::is_available() ? "the CUDA backend cannot train ConvNeXt yet"
+                                                          : "no CUDA device is available",
+                 "; use --device cpu");
+  return kCPU;
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const std::vector<Tensor>& params) {
+  if (o.optimizer == "sgd") return std::make_unique<optim::SGD>(params, optim::SGDOptions{.lr = o.lr, .momentum = 0.9});
+  if (o.optimizer == "adamw")
+    return std::make_unique<optim::AdamW>(params, optim::AdamOptions{.lr = o.lr, .weight_decay = 0.05});
+  return std::make_unique<optim::Adam>(params, optim::AdamOptions{.lr = o.lr});
+}
+
+struct PhaseResult {
+  double loss = 0, accuracy = 0;
+};
+
+}  // namespace
+
+TrainResult train(const TrainOptions& o) {
+  check_options(o);
+  const Device device = pick_device(o.device);
+  std::printf("Using device: %s\n", device.str().c_str());
+  ensure_writable_dir(o.out_dir, "output");
+  manual_seed(o.seed);
+
+  data::ImageFolder train_set((fs::path(o.data_dir) / "train").string(), train_transform(o.image_size));
+  data::ImageFolder val_set((fs::path(o.data_dir) / "val").string(), eval_transform(o.image_size));
+  MT_CHECK(train_set.classes() == val_set.classes(), "the class folders of ", o.data_dir, "/train and ", o.data_dir,
+           "/val differ");
+  const int64_t num_classes = int64_t(train_set.classes().size());
+  MT_CHECK(num_classes >= 2, o.data_dir, "/train has ", num_classes, " class folder; at least 2 are needed");
+
+  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(o.arch);
+  config.num_classes = num_classes;
+  models::ConvNeXt model(config);
+  if (!o.weights.empty()) {
+    std::printf("%s\n", models::load_convnext_weights(model, models::read_weights_file(o.weights)).message.c_str());
+  } else {
+    std::printf("No --weights given: %s starts from random initialisation\n", o.arch.c_str());
+  }
+  auto optimizer = make_optimizer(o, model.parameters());
+
+  TrainResult result;
+  result.classes = train_set.classes();
+  int64_t first_epoch = 0;
+  if (o.resume) {
+    first_epoch = load_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result);
+    std::printf("Resuming after epoch %lld\n", (long long)first_epoch);
+  }
+  data::DataLoader train_loader(train_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed});
+  data::DataLoader val_loader(val_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed + 1});
+  optim::EarlyStopping stopper(o.early_stopping > 0 ? o.early_stopping : 1, 0.0, optim::EarlyStopping::Mode::Max);
+  for (const EpochResult& e : result.epochs) stopper.step(e.val_acc);
+
+  interrupted = false;
+  auto previous_handler = std::signal(SIGINT, on_interrupt);
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t epoch = first_epoch; epoch < o.epochs; ++epoch) {
+    std::printf("Epoch %lld/%lld\n----------\n", (long long)epoch + 1, (long long)o.epochs);
+    std::fflush(stdout);
+    EpochResult er;
+    for (const bool training : {true, false}) {
+      data::DataLoader& loader = training ? train_loader : val_loader;
+      const size_t total = loader.dataset().size();
+      Progress bar(training ? "train" : "val", int64_t(total), o.progress && isatty(2));
+      double loss_sum = 0;
+      int64_t correct = 0, seen = 0;
+      model.train(training);
+      for (const data::Batch& batch : loader.epoch(epoch)) {
+        if (interrupted) break;
+        Tensor logits, loss;
+        if (training) {
+          logits = model.forward(batch.inputs);
+          loss = cross_entropy(logits, batch.labels);
+          optimizer->zero_grad();
+          loss.backward();
+          optimizer->step();
+        } else {
+          NoGradGuard no_grad;
+          logits = model.forward(batch.inputs);
+          loss = cross_entropy(logits, batch.labels);
+        }
+        const int64_t n = batch.labels.size(0);
+        const auto preds = argmax(logits.detach(), 1).to_vector<int64_t>();
+        const auto labels = batch.labels.to_vector<int64_t>();
+        for (int64_t i = 0; i < n; ++i) {
+          correct += preds[size_t(i)] == labels[size_t(i)];
+          if (!training) result.predictions.push_back({epoch + 1, preds[size_t(i)], labels[size_t(i)]});
+        }
+        loss_sum += loss.item() * double(n);
+        seen += n;
+        bar.update(seen);
+      }
+      bar.finish();
+      if (interrupted) break;
+      const double loss_avg = loss_sum / double(total), acc = double(correct) / double(total);
+      std::printf("%s Loss: %.4f Acc: %.4f\n", training ? "train" : "val", loss_avg, acc);
+      std::fflush(stdout);
+      (training ? er.train_loss : er.val_loss) = loss_avg;
+      (training ? er.train_acc : er.val_acc) = acc;
+    }
+    if (interrupted) {
+      std::signal(SIGINT, previous_handler);
+      detail::fail("interrupted during epoch ", epoch + 1, "; the checkpoint of the last complete epoch is in ",
+                   checkpoint_dir(o.out_dir), " (continue with --resume)");
+    }
+    result.epochs.push_back(er);
+    save_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result, epoch + 1, o);
+    if (o.early_stopping > 0 && stopper.step(er.val_acc)) {
+      std::printf("Early stopping: val accuracy has not improved for %lld epochs (best %.4f)\n",
+                  (long long)o.early_stopping, stopper.best());
+      result.stopped_early = true;
+      break;
+    }
+  }
+  std::signal(SIGINT, previous_handler);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  models::save_convnext_weights(model_file(o.out_dir), model, o.arch);
+  std::printf("Training complete\n");
+  return result;
+}
+
+}  // namespace faceage
