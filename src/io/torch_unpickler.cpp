@@ -228,13 +228,13 @@ class Flattener {
         if (TorchHooks::is_tensor(items[i])) out_.insert(std::to_string(i), hooks_.tensor(items[i]));
         else if (items[i].kind == Kind::Dict) walk(items[i], std::to_string(i), 1);
       }
-      MT_CHECK(!out_.empty(), where_, ": data.pkl holds a ", pickle::kind_name(root.kind), " without tensors",
-               ", expected a dict of tensors or a tuple of tensors");
+      MT_CHECK(!out_.empty(), where_, ": data.pkl holds a ", pickle::kind_name(root.kind),
+               ", expected a dict of tensors or a tuple of tensors (it has no tensors)");
       return std::move(out_);
     }
     MT_CHECK(root.kind == Kind::Dict, where_, ": data.pkl holds a ",
              TorchHooks::is_tensor(root) ? "single tensor" : pickle::kind_name(root.kind),
-             ", expected a dict of tensors (a state dict, or a checkpoint dict holding one) or a tuple of tensors");
+             ", expected a dict of tensors (a state dict, or a checkpoint dict holding one), or a tuple of tensors");
     walk(root, "", 0);
     return std::move(out_);
   }
