@@ -121,7 +121,9 @@ std::string write_variables(const std::string& temp, const VarPtr (&vars)[2]) {
   if (mat == nullptr) return "matio cannot create the file";
   std::string error;
   for (const VarPtr& var : vars)
-    if (error.empty() && Mat_VarWrite(mat, var.get(), MAT_COMPRESSION_ZLIB) != 0)
+    // Uncompressed: matio 1.5.23 misreads a compressed cell of UTF-8 strings once one of them has
+    // a multi-byte character (it sizes the data by characters, not bytes), and crashes after it.
+    if (error.empty() && Mat_VarWrite(mat, var.get(), MAT_COMPRESSION_NONE) != 0)
       error = std::string("matio cannot write the variable ") + var->name;
   if (Mat_Close(mat) != 0 && error.empty()) error = "matio cannot close the file";
   return error;
