@@ -8,6 +8,7 @@
 
 #include "json.hpp"
 #include "mat_internal.hpp"
+#include "utf8.hpp"
 #include "minitorch/error.hpp"
 
 namespace minitorch {
