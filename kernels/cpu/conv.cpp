@@ -6,7 +6,7 @@
 // plain vector loop. Each output pixel's channels are accumulated over all kh*kw taps in a small
 // buffer of kBlock channels for kPixels neighbouring pixels, which stays in registers.
 //
-// im2col/col2im unfold the input so a general convolution becomes one GEMM (src/ops/conv.cpp).
+// im2col/col2im unfold the input so a general convolution becomes one GEMM (src/ops/nn.cpp).
 #include <omp.h>
 
 #include <algorithm>
