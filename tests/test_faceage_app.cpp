@@ -9,6 +9,7 @@
 #include "helpers.hpp"
 #include "minitorch/data/image.hpp"
 #include "minitorch/io/pth.hpp"
+#include "outputs.hpp"
 #include "report.hpp"
 
 namespace fs = std::filesystem;
@@ -138,4 +139,16 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
     CHECK(std::count(err.begin(), err.end(), '\n') == 1);
   }
   CHECK(run("train").first != 0);  // missing required options: CLI11's usage error
+}
+
+TEST_CASE("floats in the CSVs are written as Python's repr, as pandas does") {
+  CHECK(faceage::python_float(0.1) == "0.1");
+  CHECK(faceage::python_float(1.0) == "1.0");
+  CHECK(faceage::python_float(1e-05) == "1e-05");
+  CHECK(faceage::python_float(0.0001) == "0.0001");
+  CHECK(faceage::python_float(1e16) == "1e+16");
+  CHECK(faceage::python_float(123456789.0) == "123456789.0");
+  CHECK(faceage::python_float(double(0.45f)) == "0.44999998807907104");
+  CHECK(faceage::python_float(-2.5) == "-2.5");
+  CHECK(faceage::python_float(1.2345e-7) == "1.2345e-07");
 }

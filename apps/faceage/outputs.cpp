@@ -27,7 +27,9 @@ std::string python_float(double v) {
   std::string out;
   if (exponent >= -4 && exponent < 16) {
     if (exponent < 0) {
-      out = "0." + std::string(size_t(-exponent - 1), '0') + digits;
+      out = "0.";
+      out.append(size_t(-exponent - 1), '0');
+      out += digits;
     } else if (size_t(exponent) + 1 >= digits.size()) {
       out = digits + std::string(size_t(exponent) + 1 - digits.size(), '0') + ".0";
     } else {
