@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """scikit-learn's PCA and t-SNE results that faceage's projections are checked against
-(Debian python3-sklearn).  /usr/bin/python3 tools/tsne_reference.py [--runs N]
+(Debian python3-sklearn).
+    /usr/bin/python3 tools/tsne_reference.py [--runs N] [--threads T] [--out FILE]
 
 Writes tests/fixtures/tsne/digits.txt: sklearn.datasets.load_digits() (1797 x 64 integers 0..16),
 and tests/fixtures/tsne/reference.txt, one "key values..." line each:
@@ -9,9 +10,12 @@ and tests/fixtures/tsne/reference.txt, one "key values..." line each:
   pca_digits_ratio r1 r2    the same for digits; pca_digits_head 5 2 v...: its first 5 rows
   tsne NAME N kl K seconds S threads T
                             TSNE(n_components=2, random_state=42) with every other default:
-                            kl_divergence_ and the median wall time of --runs fits
+                            kl_divergence_ and the median wall time of --runs fits on T OpenMP
+                            threads (--threads, default all cores)
   noisy_checksum SUM        sum of the noisy_5000 data, to check that C++ rebuilt the same array
-Data sets: digits_500 (the first 500 rows), digits_1797, noisy_5000 (see noisy_digits)."""
+Data sets: digits_500 (the first 500 rows), digits_1797, noisy_5000 (see noisy_digits).
+--out writes the reference lines elsewhere, e.g. timings on another thread count for
+bench/tsne_bench.cpp's --reference."""
 import argparse
 import os
 import time
@@ -21,7 +25,7 @@ import sklearn
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "tests", "fixtures", "tsne")
@@ -66,7 +70,10 @@ def time_tsne(x, runs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--out", default=os.path.join(OUT, "reference.txt"))
     args = parser.parse_args()
+    limiter = threadpool_limits(limits=args.threads, user_api="openmp") if args.threads else None
     os.makedirs(OUT, exist_ok=True)
     digits = load_digits().data
     with open(os.path.join(OUT, "digits.txt"), "w") as f:
@@ -94,8 +101,10 @@ def main():
         kl, seconds = time_tsne(x, args.runs)
         lines.append("tsne %s %d kl %r seconds %.3f threads %d" % (name, len(x), float(kl), seconds, threads))
         print(lines[-1], flush=True)
-    with open(os.path.join(OUT, "reference.txt"), "w") as f:
+    with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
+    if limiter:
+        limiter.restore_original_limits()
 
 
 if __name__ == "__main__":

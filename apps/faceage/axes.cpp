@@ -27,7 +27,8 @@ double nice_step(double lo, double hi, int max_ticks, bool integer) {
 }  // namespace
 
 std::vector<double> nice_ticks(double lo, double hi, int max_ticks, bool integer) {
-  if (!(hi > lo)) return {lo};
+  // A range too narrow (or too wide) for a step to be measured gets one tick.
+  if (!(hi > lo) || !((hi - lo) / std::max(max_ticks, 1) > 0) || !std::isfinite(hi - lo)) return {lo};
   const double step = nice_step(lo, hi, std::max(max_ticks, 1), integer);
   std::vector<double> ticks;
   for (int64_t k = first_multiple(lo, step); k <= last_multiple(hi, step); ++k) ticks.push_back(double(k) * step);

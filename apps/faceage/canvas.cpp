@@ -13,8 +13,12 @@ namespace faceage::draw {
 Canvas::Canvas(int width, int height) : width_(width), height_(height) {
   surface_ = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
   cr_ = cairo_create(surface_);
-  MT_CHECK(cairo_status(cr_) == CAIRO_STATUS_SUCCESS, "plot: cairo cannot create a ", width, " x ", height,
-           " image: ", cairo_status_to_string(cairo_status(cr_)));
+  if (const cairo_status_t status = cairo_status(cr_); status != CAIRO_STATUS_SUCCESS) {
+    cairo_destroy(cr_);  // a throwing constructor gets no destructor call
+    cairo_surface_destroy(surface_);
+    minitorch::detail::fail("plot: cairo cannot create a ", width, " x ", height, " image: ",
+                            cairo_status_to_string(status));
+  }
   cairo_set_source_rgb(cr_, 1, 1, 1);
   cairo_paint(cr_);
 }

@@ -39,7 +39,8 @@ struct TsneOptions {
   int iter_without_progress = 300;   // stop when the KL divergence has not improved for this long
   double min_grad_norm = 1e-7;       // ... or when the gradient is this small
   double angle = 0.5;                // Barnes-Hut's theta: a cell of width w at distance d is summarised when w / d < angle
-  bool pca_init = true;              // PCA scaled to std 1e-4 on the first axis; else N(0, 1e-4^2) from `seed`
+  bool pca_init = true;              // PCA scaled to std 1e-4 on the first axis; else N(0, 1e-4^2) from
+                                     // `seed` (also used for data with one feature or no variance)
   uint64_t seed = 42;
   bool verbose = false;              // progress on stderr every 50 iterations
 };

@@ -68,7 +68,7 @@ class QuadTree {
   std::vector<int32_t> order_;
 };
 
-// The KL gradient at `y` (N x 2, xy interleaved) into `grad`: 4 (exaggeration * attraction -
+// The KL gradient at `y` (N x 2, xy interleaved) into `grad` (resized to match): 4 (exaggeration * attraction -
 // repulsion / Z), the repulsion summarised by the quad-tree with `angle`. Returns the KL
 // divergence computed as sklearn does (with the approximate Z, over P's non-zero entries) when
 // `compute_kl`, else NaN.

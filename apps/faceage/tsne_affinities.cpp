@@ -5,12 +5,14 @@
 #include <cmath>
 #include <numeric>
 
+#include "minitorch/error.hpp"
 #include "projection_internal.hpp"
 
 namespace faceage::projection {
 
 Neighbors nearest_neighbors(const Matrix& x, int64_t k) {
   const int64_t n = x.rows();
+  MT_CHECK(k >= 1 && k < n, "nearest_neighbors: k = ", k, " must be in [1, N) = [1, ", n, ")");
   Neighbors nn{n, k, std::vector<int32_t>(size_t(n * k)), std::vector<double>(size_t(n * k))};
   const Eigen::VectorXd norms = x.rowwise().squaredNorm();
   const double max_norm = n > 0 ? norms.maxCoeff() : 0;

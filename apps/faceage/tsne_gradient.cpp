@@ -85,6 +85,7 @@ double kl_gradient(const SparseP& p, const std::vector<double>& y, double angle,
   const auto n = int64_t(y.size() / 2);
   const QuadTree tree(y.data(), n);
   const auto un = static_cast<size_t>(n);
+  grad.resize(y.size());
   // Per point: z_i (its share of Z), the repulsion (to be divided by Z), the attraction, and
   // sum_j p_ij log(p_ij / w_ij) and sum_j p_ij for the KL divergence, where w_ij = Z q_ij.
   std::vector<double> z(un), repulse(2 * un), attract(2 * un), kl_terms(un, 0.0), p_sums(un, 0.0);
