@@ -11,7 +11,6 @@ namespace minitorch {
 
 namespace {
 
-constexpr int kPrecision = 4;
 constexpr int kLineWidth = 80;
 constexpr int64_t kThreshold = 1000;
 constexpr int64_t kEdgeItems = 3;
@@ -155,8 +154,9 @@ std::string tensor_str(const Values& v, int indent, bool summarize, const Format
 }
 
 std::string add_suffixes(std::string s, const std::vector<std::string>& suffixes, int indent) {
-  int last_line_len = int(s.size()) - int(s.rfind('\n') == std::string::npos ? -1 : s.rfind('\n')) + 1;
-  if (s.find('\n') == std::string::npos) last_line_len = int(s.size()) + 2;
+  // PyTorch: len(s) - s.rfind("\n") + 1, where rfind gives -1 without a newline.
+  const size_t newline = s.rfind('\n');
+  int last_line_len = int(s.size()) - (newline == std::string::npos ? -1 : int(newline)) + 1;
   for (const std::string& suffix : suffixes) {
     const int len = int(suffix.size());
     if (last_line_len + len + 2 > kLineWidth) {

@@ -29,11 +29,6 @@ namespace {
 constexpr int64_t kMR = 12, kNR = 32;
 constexpr int64_t kKC = 256, kMC = 96, kNC = 3072;
 
-// Element (i, p) of op(A) and (p, j) of op(B).
-inline float a_at(const GemmArgs& g, const float* a, int64_t i, int64_t p) {
-  return g.trans_a ? a[p * g.lda + i] : a[i * g.lda + p];
-}
-
 // Packs rows [i0, i0 + mc) x cols [p0, p0 + kc) of op(A) into MR-tall panels, each stored
 // k-major: panel[p * MR + r]. Rows past the end are zero.
 void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {

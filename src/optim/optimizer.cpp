@@ -19,6 +19,14 @@ void check_params(const char* op, const std::vector<Tensor>& params) {
   }
 }
 
+// The base class's groups (parameters and learning rate) from (parameters, options) pairs.
+template <class Options>
+std::vector<Optimizer::Group> lr_groups(const std::vector<std::pair<std::vector<Tensor>, Options>>& groups) {
+  std::vector<Optimizer::Group> out;
+  for (const auto& [params, o] : groups) out.push_back({params, o.lr});
+  return out;
+}
+
 std::string key(size_t group, size_t index, const char* what) {
   return "state." + std::to_string(group) + "." + std::to_string(index) + "." + what;
 }
@@ -73,11 +81,7 @@ void Optimizer::set_lr(size_t group, double lr) {
 SGD::SGD(const std::vector<Tensor>& params, SGDOptions options) : SGD(std::vector{std::pair{params, options}}) {}
 
 SGD::SGD(const std::vector<std::pair<std::vector<Tensor>, SGDOptions>>& groups)
-    : Optimizer([&] {
-        std::vector<Group> g;
-        for (const auto& [params, o] : groups) g.push_back({params, o.lr});
-        return g;
-      }()) {
+    : Optimizer(lr_groups(groups)) {
   for (const auto& [params, o] : groups) {
     check_params("SGD", params);
     MT_CHECK(o.lr >= 0 && o.momentum >= 0 && o.weight_decay >= 0, "SGD: lr, momentum and weight_decay must be >= 0");
@@ -131,11 +135,7 @@ Adam::Adam(const std::vector<Tensor>& params, AdamOptions options, bool decouple
     : Adam(std::vector{std::pair{params, options}}, decoupled) {}
 
 Adam::Adam(const std::vector<std::pair<std::vector<Tensor>, AdamOptions>>& groups, bool decoupled)
-    : Optimizer([&] {
-        std::vector<Group> g;
-        for (const auto& [params, o] : groups) g.push_back({params, o.lr});
-        return g;
-      }()),
+    : Optimizer(lr_groups(groups)),
       decoupled_(decoupled) {
   for (const auto& [params, o] : groups) {
     check_params(decoupled ? "AdamW" : "Adam", params);

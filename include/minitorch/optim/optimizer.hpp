@@ -42,11 +42,12 @@ class Optimizer {
   virtual nn::NamedTensors state_dict() const = 0;
   virtual void load_state_dict(const nn::NamedTensors& state) = 0;
 
- protected:
   struct Group {
     std::vector<Tensor> params;
     double lr;
   };
+
+ protected:
   explicit Optimizer(std::vector<Group> groups);
   std::vector<Group> groups_;
 };
