@@ -16,25 +16,11 @@
 #include "models/convnext.hpp"
 #include "models/convnext_weights.hpp"
 #include "models/imagenet_classes.hpp"
+#include "models/predict.hpp"
 
 using namespace minitorch;
 
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::unique_ptr<models::ConvNeXt> load_model(const std::string& arch, const std::string& weights, int64_t num_classes) {
   models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(arch);
@@ -50,41 +36,12 @@ int predict(const std::string& arch, const std::string& weights, int64_t topk, b
   auto model = load_model(arch, weights, 1000);
   model->eval();
   const auto preprocess = models::imagenet_eval_preset();
-  const auto& names = models::imagenet_classes();
+  const std::vector<std::string> names = models::imagenet_class_names();
   NoGradGuard no_grad;
   for (const std::string& path : images) {
-    Tensor input = preprocess(data::read_image(path)).unsqueeze(0);
-    Tensor logits = model->forward(input)[0];
-    const auto probs = softmax(logits, 0).to_vector<double>();
-    std::vector<int64_t> order(probs.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = int64_t(i);
-    std::partial_sort(order.begin(), order.begin() + topk, order.end(),
-                      [&](int64_t a, int64_t b) { return probs[size_t(a)] > probs[size_t(b)]; });
-    if (json) {
-      std::string line = "{\"image\":" + json_string(path) + ",\"logits\":[";
-      const auto values = logits.to_vector<double>();
-      for (size_t i = 0; i < values.size(); ++i) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%s%.9g", i ? "," : "", values[i]);
-        line += buf;
-      }
-      line += "],\"topk\":[";
-      for (int64_t k = 0; k < topk; ++k) {
-        const int64_t c = order[size_t(k)];
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%s{\"class\":%lld,\"name\":", k ? "," : "", (long long)c);
-        line += buf + json_string(names[size_t(c)]);
-        std::snprintf(buf, sizeof buf, ",\"prob\":%.6f}", probs[size_t(c)]);
-        line += buf;
-      }
-      std::cout << line << "]}\n";
-    } else {
-      std::cout << path << "\n";
-      for (int64_t k = 0; k < topk; ++k) {
-        const int64_t c = order[size_t(k)];
-        std::printf("  %6.2f%%  %4lld  %s\n", 100 * probs[size_t(c)], (long long)c, names[size_t(c)]);
-      }
-    }
+    const Tensor logits = model->forward(preprocess(data::read_image(path)).unsqueeze(0))[0];
+    const auto top = models::top_k_classes(logits, topk);
+    std::cout << (json ? models::top_k_json(path, top, names, &logits) + "\n" : models::top_k_text(path, top, names));
   }
   return 0;
 }

@@ -155,11 +155,23 @@ nn::NamedTensors read_weights_file(const std::string& path) {
   return out;
 }
 
-void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch) {
+void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch,
+                           const std::vector<std::string>& class_names) {
   StateDict dict;
   for (const auto& [name, t] : model.state_dict()) dict.insert(name, t.detach());
-  save_safetensors(path, dict, {{"format", "pt"}, {"arch", arch},
-                                    {"num_classes", std::to_string(model.config().num_classes)}});
+  SafetensorsMetadata meta{{"format", "pt"}, {"arch", arch}, {"num_classes", std::to_string(model.config().num_classes)}};
+  if (!class_names.empty()) {
+    MT_CHECK(int64_t(class_names.size()) == model.config().num_classes, "save_convnext_weights: ", class_names.size(),
+             " class names for a model of ", model.config().num_classes, " classes");
+    std::string lines;
+    for (const std::string& name : class_names) {
+      MT_CHECK(!name.empty() && name.find('\n') == std::string::npos,
+               "save_convnext_weights: class names must be non-empty single lines, got \"", name, "\"");
+      lines += (lines.empty() ? "" : "\n") + name;
+    }
+    meta["classes"] = lines;
+  }
+  save_safetensors(path, dict, meta);
 }
 
 }  // namespace minitorch::models

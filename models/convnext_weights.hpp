@@ -9,6 +9,7 @@
 //
 // Prefixes "model." / "state_dict." / "module." (wrappers and DataParallel) are removed first.
 #include <string>
+#include <vector>
 
 #include "minitorch/nn/module.hpp"
 #include "models/convnext.hpp"
@@ -38,7 +39,8 @@ LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkp
 // signature) or a safetensors file; the names are the file's own.
 nn::NamedTensors read_weights_file(const std::string& path);
 // Writes minitorch's own format: safetensors with torchvision's names and the architecture in
-// the metadata ("arch", "num_classes").
-void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch);
+// the metadata ("arch", "num_classes", and "classes": the class names one per line, when given).
+void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch,
+                           const std::vector<std::string>& class_names = {});
 
 }  // namespace minitorch::models

@@ -2,6 +2,8 @@
 # Builds minitorch and runs every test through ctest. Extra arguments go to CMake's configure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Headless Chromium checks that faceage's report.html renders with every figure.
+./scripts/install-deps.sh chromium
 ./scripts/build.sh "$@"
 build_dir=${BUILD_DIR:-build}
 cd "$build_dir"

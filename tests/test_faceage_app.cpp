@@ -1,14 +1,23 @@
 // The faceage pipeline end to end on a tiny synthetic set, and the command line's handling of bad
 // input (one error line, non-zero exit, nothing that looks complete).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "commands.hpp"
 #include "files.hpp"
 #include "helpers.hpp"
 #include "minitorch/data/image.hpp"
+#include "minitorch/io/checkpoint.hpp"
 #include "minitorch/io/pth.hpp"
+#include "models/convnext_weights.hpp"
+#include "models/imagenet_classes.hpp"
 #include "outputs.hpp"
 #include "report.hpp"
 
@@ -29,10 +38,8 @@ std::pair<int, std::string> run(const std::string& args) {
   return {WEXITSTATUS(status), read_all(err)};
 }
 
-}  // namespace
-
-TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output file checked") {
-  const fs::path root = fs::temp_directory_path() / "faceage_app_test";
+// A tiny synthetic set, prepared and split: 6 age groups of 10 images (8 train, 2 val).
+std::string make_tiny_split(const fs::path& root) {
   fs::remove_all(root);
   faceage::SynthOptions s;
   s.out_dir = (root / "synth").string();
@@ -53,9 +60,58 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   sp.in_dir = p.out_dir;
   sp.out_dir = (root / "split").string();
   for (const auto& [name, sizes] : faceage::split(sp)) CHECK(sizes.second == (sizes.first + sizes.second + 4) / 5);
+  return sp.out_dir;
+}
 
+// Runs the faceage binary; returns its exit status and what it printed on stdout.
+std::pair<int, std::string> run_stdout(const std::string& args) {
+  const std::string out = "/tmp/faceage_test_stdout.txt";
+  const int status = std::system((std::string(FACEAGE_BINARY) + " " + args + " >" + out + " 2>/dev/null").c_str());
+  return {WEXITSTATUS(status), read_all(out)};
+}
+
+// Opens report.html in headless Chromium (Debian's package) and returns how many of its images
+// the browser decoded, as "loaded/total", plus a screenshot; "" when Chromium is not installed.
+// The check runs in a copy of the page beside the original (so relative image paths resolve)
+// with a script that counts, after the load event, the <img> elements with a decoded size.
+std::string images_loaded_in_chromium(const fs::path& report, const fs::path& screenshot) {
+  const char* browser = nullptr;
+  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
+    if (fs::exists(candidate)) browser = candidate;
+  if (!browser) return "";
+  std::string html = read_all(report);
+  const size_t body_end = html.rfind("</body>");
+  REQUIRE(body_end != std::string::npos);
+  html.insert(body_end,
+              "<script>window.addEventListener('load', () => { const all = Array.from(document.images);"
+              " const ok = all.filter(i => i.complete && i.naturalWidth > 0).length;"
+              " document.body.setAttribute('data-images-loaded', ok + '/' + all.length); });</script>");
+  const fs::path page = report.parent_path() / "report_browser_check.html";
+  std::ofstream(page, std::ios::binary) << html;
+  const std::string flags = std::string(browser) +
+                            " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
+                            " --user-data-dir=" + (report.parent_path() / "chromium-profile").string() +
+                            " --allow-file-access-from-files --virtual-time-budget=10000 --window-size=1200,2400 ";
+  const fs::path dom = report.parent_path() / "report_dom.html";
+  const int dumped = std::system((flags + "--dump-dom file://" + page.string() + " >" + dom.string() + " 2>/dev/null").c_str());
+  CHECK(dumped == 0);
+  const int shot = std::system(
+      (flags + "--screenshot=" + screenshot.string() + " file://" + report.string() + " >/dev/null 2>&1").c_str());
+  CHECK(shot == 0);
+  const std::string rendered = read_all(dom);
+  const size_t at = rendered.find("data-images-loaded=\"");
+  fs::remove(page);
+  if (at == std::string::npos) return "no result";
+  return rendered.substr(at + 20, rendered.find('"', at + 20) - at - 20);
+}
+
+}  // namespace
+
+TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output file checked") {
+  const fs::path root = fs::temp_directory_path() / "faceage_app_test";
+  const std::string split_dir = make_tiny_split(root);
   faceage::TrainOptions t;
-  t.data_dir = sp.out_dir;
+  t.data_dir = split_dir;
   t.out_dir = (root / "result").string();
   t.arch = "convnext_atto";
   t.image_size = 32;
@@ -109,6 +165,36 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
     MESSAGE("SKIPPED: torch.load check (no python3-torch)");
   }
 
+  // report.html (written by train, its projection figures filled in by plot) shows every figure
+  // in a real browser.
+  const std::string report = read_all(out / "report.html");
+  for (const char* png : {"convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png", "convnext_pca.png",
+                          "convnext_tsne.png"})
+    CHECK(report.find(std::string("<img src=\"") + png + "\"") != std::string::npos);
+  CHECK(report.find("not drawn yet") == std::string::npos);
+  const std::string loaded = images_loaded_in_chromium(out / "report.html", root / "report.png");
+  if (loaded.empty()) {
+    MESSAGE("SKIPPED: report.html in headless Chromium (apt-get install chromium)");
+  } else {
+    CHECK(loaded == "5/5");
+    const Tensor screenshot = data::read_image((root / "report.png").string());
+    CHECK(screenshot.size(0) == 2400);  // [H, W, C]
+    CHECK(screenshot.size(1) == 1200);
+    CHECK(amax(screenshot).item() > amin(screenshot).item());
+  }
+
+  // predict names the classes the model was trained on (saved in the checkpoint's metadata).
+  const fs::path image = *fs::directory_iterator(fs::path(split_dir) / "val" / "30s");
+  const auto [text_status, text] = run_stdout("predict --topk 6 --image-size 32 --weights " + e.checkpoint + " " + image.string());
+  CHECK(text_status == 0);
+  CHECK(text.rfind(image.string() + "\n", 0) == 0);
+  for (const char* group : {"10s", "20s", "30s", "40s", "50s", "60s"}) CHECK(text.find(std::string("  ") + group + "\n") != std::string::npos);
+  const auto [json_status, json] = run_stdout("predict --json --topk 2 --image-size 32 --weights " + e.checkpoint + " " + image.string());
+  CHECK(json_status == 0);
+  CHECK(json.rfind("{\"image\":\"" + image.string() + "\",\"topk\":[{\"class\":", 0) == 0);
+  CHECK(json.find("\"name\":\"") != std::string::npos);
+  CHECK(std::count(json.begin(), json.end(), '\n') == 1);
+
   // --resume continues from the checkpoint: one more epoch on top of the two.
   t.epochs = 3;
   t.resume = true;
@@ -151,4 +237,85 @@ TEST_CASE("floats in the CSVs are written as Python's repr, as pandas does") {
   CHECK(faceage::python_float(double(0.45f)) == "0.44999998807907104");
   CHECK(faceage::python_float(-2.5) == "-2.5");
   CHECK(faceage::python_float(1.2345e-7) == "1.2345e-07");
+}
+
+TEST_CASE("predict with an ImageNet checkpoint prints ImageNet class names") {
+  const fs::path dir = fs::temp_directory_path() / "faceage_predict_imagenet";
+  fs::create_directories(dir);
+  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name("convnext_atto");
+  config.num_classes = 1000;
+  manual_seed(5);
+  const models::ConvNeXt model(config);
+  const std::string weights = (dir / "atto_imagenet.safetensors").string();
+  models::save_convnext_weights(weights, model, "convnext_atto");  // no class names: ImageNet's are used
+  const std::string image = std::string(MINITORCH_FIXTURES) + "/data/photo_250.jpg";
+  const auto [status, json] = run_stdout("predict --json --topk 3 --weights " + weights + " " + image);
+  REQUIRE(status == 0);
+  // Every printed class carries the ImageNet name of its index.
+  size_t at = 0, printed = 0;
+  while ((at = json.find("{\"class\":", at)) != std::string::npos) {
+    at += 9;
+    const int64_t index = std::stoll(json.substr(at));
+    const std::string name = std::string("\"name\":\"") + models::imagenet_classes()[size_t(index)] + "\"";
+    CHECK(json.find(name, at) != std::string::npos);
+    ++printed;
+  }
+  CHECK(printed == 3);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Ctrl-C during training leaves a checkpoint that --resume continues from") {
+  const fs::path root = fs::temp_directory_path() / "faceage_interrupt_test";
+  const std::string split_dir = make_tiny_split(root);
+  const fs::path out = root / "result";
+  const std::string common = "train --data " + split_dir + " --out " + out.string() +
+                             " --arch convnext_atto --image-size 32 --batch-size 8 --workers 1";
+  // Start a long run, wait for the first epoch's checkpoint, then send SIGINT as a terminal does.
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const std::string command = std::string("exec ") + FACEAGE_BINARY + " " + common + " --epochs 1000 >" +
+                                (root / "first.out").string() + " 2>" + (root / "first.err").string();
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const fs::path manifest = out / "checkpoint" / "checkpoint.json";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(manifest) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool checkpoint_written = fs::exists(manifest);
+  kill(pid, SIGINT);
+  int status = 0;
+  const auto exit_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > exit_deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      FAIL("faceage train did not stop within 60 s of SIGINT");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(checkpoint_written);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  const std::string err = read_all(root / "first.err");
+  CAPTURE(err);
+  CHECK(err.find("faceage: error: interrupted during epoch ") == 0);
+  CHECK(err.find("continue with --resume") != std::string::npos);
+  // Nothing that looks like a finished run.
+  CHECK_FALSE(fs::exists(out / "metrics.json"));
+  CHECK_FALSE(fs::exists(faceage::model_file(out.string())));
+
+  const int64_t done = load_checkpoint((out / "checkpoint").string()).epoch;
+  CHECK(done >= 1);
+  const auto [resumed_status, resumed] = run_stdout(common + " --resume --epochs " + std::to_string(done + 1));
+  CAPTURE(resumed);
+  CHECK(resumed_status == 0);
+  CHECK(resumed.find("Resuming after epoch " + std::to_string(done) + "\n") != std::string::npos);
+  CHECK(resumed.find("Epoch " + std::to_string(done + 1) + "/" + std::to_string(done + 1) + "\n") != std::string::npos);
+  CHECK(resumed.find("Epoch 1/") == std::string::npos);
+  CHECK(fs::exists(out / "metrics.json"));
+  const std::string loss_csv = read_all(out / "convnext_loss_acc.csv");
+  CHECK(std::count(loss_csv.begin(), loss_csv.end(), '\n') == done + 2);  // header + one row per epoch
+  fs::remove_all(root);
 }

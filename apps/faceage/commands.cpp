@@ -8,6 +8,8 @@
 #include "minitorch/data/image_folder.hpp"
 #include "minitorch/data/loader.hpp"
 #include "model_file.hpp"
+#include "models/imagenet_classes.hpp"
+#include "models/predict.hpp"
 #include "outputs.hpp"
 #include "report.hpp"
 
@@ -120,33 +122,23 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
   return 0;
 }
 
+// A fine-tuned model sees what it saw in training (a square resize); a 1000-class ImageNet
+// checkpoint gets the preset its weights were trained with (resize 236, center crop 224).
 int run_predict(const std::string& weights, int64_t topk, bool json, int64_t image_size,
                 const std::vector<std::string>& images) {
   auto model = load_trained_model(weights);
   model->eval();
-  using namespace data::transforms;
-  const Compose transform({Resize(image_size, image_size), ToTensor(),
-                           Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
   const int64_t classes = model->config().num_classes;
-  topk = std::min(topk, classes);
+  const std::vector<std::string> names = trained_class_names(weights, classes);
+  using namespace data::transforms;
+  const Compose transform = classes == 1000 ? models::imagenet_eval_preset()
+                                            : Compose({Resize(image_size, image_size), ToTensor(),
+                                                       Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
   NoGradGuard no_grad;
   for (const std::string& path : images) {
-    const auto probs = softmax(model->forward(transform(data::read_image(path)).unsqueeze(0))[0], 0).to_vector<double>();
-    std::vector<int64_t> order(probs.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = int64_t(i);
-    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return probs[size_t(a)] > probs[size_t(b)]; });
-    auto name = [&](int64_t k) { return classes == 6 ? std::to_string(10 * (k + 1)) + "s" : std::to_string(k); };
-    if (json) {
-      std::printf("{\"image\":\"%s\",\"topk\":[", path.c_str());
-      for (int64_t k = 0; k < topk; ++k)
-        std::printf("%s{\"class\":%lld,\"name\":\"%s\",\"prob\":%.6f}", k ? "," : "", (long long)order[size_t(k)],
-                    name(order[size_t(k)]).c_str(), probs[size_t(order[size_t(k)])]);
-      std::printf("]}\n");
-    } else {
-      std::printf("%s\n", path.c_str());
-      for (int64_t k = 0; k < topk; ++k)
-        std::printf("  %6.2f%%  %s\n", 100 * probs[size_t(order[size_t(k)])], name(order[size_t(k)]).c_str());
-    }
+    const Tensor logits = model->forward(transform(data::read_image(path)).unsqueeze(0))[0];
+    const auto top = models::top_k_classes(logits, topk);
+    std::fputs((json ? models::top_k_json(path, top, names) + "\n" : models::top_k_text(path, top, names)).c_str(), stdout);
   }
   return 0;
 }
@@ -158,6 +150,7 @@ void write_training_outputs(const TrainResult& r, const TrainOptions& o) {
   write_loss_acc_csv((out / "convnext_loss_acc.csv").string(), r);
   write_predictions_csv((out / "pred_acctual.csv").string(), r);
   write_training_plots(r, o.out_dir);
+  write_report_html(o.out_dir, r, o, {{"train", r.seconds}}, "");
 }
 
 int Commands::run() {

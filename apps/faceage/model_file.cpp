@@ -1,22 +1,30 @@
 #include "model_file.hpp"
 
 #include <cstdio>
+#include <sstream>
 
 #include "minitorch/io/safetensors.hpp"
 #include "models/convnext_weights.hpp"
+#include "models/predict.hpp"
 
 namespace faceage {
 
 using namespace minitorch;
 
+namespace {
+
+SafetensorsMetadata read_metadata(const std::string& path) {
+  SafetensorsMetadata meta;
+  if (path.size() > 12 && path.substr(path.size() - 12) == ".safetensors") load_safetensors(path, &meta);
+  return meta;
+}
+
+}  // namespace
+
 std::unique_ptr<models::ConvNeXt> load_trained_model(const std::string& path, const std::string& arch_if_unknown) {
   const nn::NamedTensors tensors = models::read_weights_file(path);
-  std::string arch = arch_if_unknown;
-  SafetensorsMetadata meta;
-  if (path.size() > 12 && path.substr(path.size() - 12) == ".safetensors") {
-    load_safetensors(path, &meta);
-    if (meta.count("arch")) arch = meta.at("arch");
-  }
+  const SafetensorsMetadata meta = read_metadata(path);
+  const std::string arch = meta.count("arch") ? meta.at("arch") : arch_if_unknown;
   // The class count is the checkpoint's own: its classifier's rows.
   int64_t classes = -1;
   for (const auto& [name, t] : models::to_torchvision_names(tensors))
@@ -28,6 +36,20 @@ std::unique_ptr<models::ConvNeXt> load_trained_model(const std::string& path, co
   const auto report = models::load_convnext_weights(*model, tensors);
   std::fprintf(stderr, "faceage: %s from %s\n", report.message.c_str(), path.c_str());
   return model;
+}
+
+std::vector<std::string> trained_class_names(const std::string& path, int64_t num_classes) {
+  const SafetensorsMetadata meta = read_metadata(path);
+  if (meta.count("classes")) {
+    std::vector<std::string> names;
+    std::string line;
+    for (std::istringstream lines(meta.at("classes")); std::getline(lines, line);) names.push_back(line);
+    MT_CHECK(int64_t(names.size()) == num_classes, path, ": its metadata names ", names.size(), " classes but the model has ",
+             num_classes);
+    return names;
+  }
+  if (num_classes == 1000) return models::imagenet_class_names();
+  return {};
 }
 
 }  // namespace faceage

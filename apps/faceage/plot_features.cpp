@@ -9,6 +9,7 @@
 #include "outputs.hpp"
 #include "plots.hpp"
 #include "projection.hpp"
+#include "report.hpp"
 
 namespace faceage {
 
@@ -58,6 +59,7 @@ void plot_features(const PlotOptions& o) {
   scatter_plot((out / "convnext_tsne.png").string(), "t-SNE of Features", "t-SNE Component 1", "t-SNE Component 2",
                tsne.points, labels, names, "Age Group");
   write_coordinates((out / "convnext_tsne.csv").string(), tsne.points, labels);
+  refresh_report_figures(o.out_dir);
   std::printf("PCA explained variance ratio: %.3f, %.3f\nt-SNE: KL divergence %.4f after %d iterations\n",
               pca.explained_variance_ratio[0], pca.explained_variance_ratio[1], tsne.kl_divergence, tsne.iterations);
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "commands.hpp"
@@ -37,7 +38,35 @@ std::string html_escape(const std::string& s) {
   }
   return out;
 }
+constexpr const char* kReportFigures[] = {"convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png",
+                                          "convnext_pca.png", "convnext_tsne.png"};
+
+// One figure of the report between markers, so that `plot` can fill in the projections later:
+// the image when its file exists, else a line saying which command draws it.
+std::string figure_html(const std::string& out_dir, const std::string& name) {
+  const std::string open = "<!--figure:" + name + "-->", close = "<!--/figure-->";
+  if (fs::exists(fs::path(out_dir) / name))
+    return open + "<figure><img src=\"" + name + "\" alt=\"" + name + "\"><figcaption>" + name +
+           "</figcaption></figure>" + close;
+  return open + "<p>" + name + ": not drawn yet (run faceage embed, then faceage plot with --out this folder)</p>" +
+         close;
+}
+
 }  // namespace
+
+void refresh_report_figures(const std::string& out_dir) {
+  const fs::path path = fs::path(out_dir) / "report.html";
+  if (!fs::exists(path)) return;
+  std::ifstream in(path, std::ios::binary);
+  std::string html((std::istreambuf_iterator<char>(in)), {});
+  for (const char* f : kReportFigures) {
+    const size_t begin = html.find("<!--figure:" + std::string(f) + "-->");
+    const size_t end = begin == std::string::npos ? begin : html.find("<!--/figure-->", begin);
+    if (end == std::string::npos) continue;  // not a report of ours: leave it alone
+    html.replace(begin, end + 14 - begin, figure_html(out_dir, f));
+  }
+  write_text_atomic(path.string(), html);
+}
 
 void write_report_html(const std::string& out_dir, const TrainResult& r, const TrainOptions& o,
                        const std::vector<StepTiming>& timings, const std::string& tsne_note) {
@@ -51,7 +80,10 @@ void write_report_html(const std::string& out_dir, const TrainResult& r, const T
     std::string s;
     for (const auto& c : r.classes) s += (s.empty() ? "" : ", ") + c;
     return s;
-  }()) << ". Chance level: " << python_float(1.0 / double(std::max<size_t>(1, r.classes.size()))) << ".</p>\n";
+  }());
+  char chance[32];
+  std::snprintf(chance, sizeof chance, "%.3f", 1.0 / double(std::max<size_t>(1, r.classes.size())));
+  h << ". Chance level: " << chance << ".</p>\n";
   h << "<h2>Per epoch</h2>\n<table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val loss</th>"
        "<th>val acc</th></tr>\n";
   for (size_t i = 0; i < r.epochs.size(); ++i) {
@@ -62,10 +94,7 @@ void write_report_html(const std::string& out_dir, const TrainResult& r, const T
     h << row;
   }
   h << "</table>\n<h2>Figures</h2>\n";
-  for (const char* f : {"convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png", "convnext_pca.png",
-                        "convnext_tsne.png"})
-    if (fs::exists(fs::path(out_dir) / f))
-      h << "<figure><img src=\"" << f << "\" alt=\"" << f << "\"><figcaption>" << f << "</figcaption></figure>\n";
+  for (const char* f : kReportFigures) h << figure_html(out_dir, f) << "\n";
   if (!tsne_note.empty()) h << "<p>" << html_escape(tsne_note) << "</p>\n";
   h << "<h2>Settings</h2>\n<table>\n";
   const std::vector<std::pair<std::string, std::string>> settings = {

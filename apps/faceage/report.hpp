@@ -18,6 +18,10 @@ struct StepTiming {
 void write_report_html(const std::string& out_dir, const TrainResult& r, const TrainOptions& o,
                        const std::vector<StepTiming>& timings, const std::string& tsne_note);
 
+// Redraws the figure slots of an existing report.html in out_dir (a no-op without one): `plot`
+// calls it so that the PCA and t-SNE figures appear in the report that `train` wrote.
+void refresh_report_figures(const std::string& out_dir);
+
 // synth (small) -> prepare -> split -> train -> embed -> plot -> report, in a quick configuration.
 int run_demo(const std::string& out_dir);
 

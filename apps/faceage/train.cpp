@@ -177,7 +177,7 @@ TrainResult train(const TrainOptions& o) {
   }
   std::signal(SIGINT, previous_handler);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  models::save_convnext_weights(model_file(o.out_dir), model, o.arch);
+  models::save_convnext_weights(model_file(o.out_dir), model, o.arch, result.classes);
   std::printf("Training complete\n");
   return result;
 }
