@@ -1,9 +1,11 @@
 // ConvNeXt inference or a full training step (forward, cross-entropy, backward, Adam), timed.
 //
 //   ./build/bench/convnext_bench --mode infer|train --batch B --size S --threads T [--steps N]
-//                                [--arch convnext_tiny]
-// Prints one line per timed step, then one JSON line: ms_per_img, gflops, peak_fma_gflops,
-// peak_rss_mib and the settings. tools/convnext_bench_torch.py measures PyTorch the same way.
+//                                [--arch convnext_tiny] [--device cpu|cuda] [--tf32 0|1]
+// Prints one line per timed step, then one JSON line: ms_per_img, images_per_s, gflops,
+// peak_fma_gflops (CPU), peak_rss_mib, peak_tensor_mib (the device's) and the settings.
+// tools/convnext_bench_torch.py measures PyTorch the same way. On the GPU each step ends with
+// cuda::synchronize(), so the time is the kernels' and not only their launches'.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -46,7 +48,8 @@ int64_t positive(const char* flag, const char* value) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::string mode = "infer", arch = "convnext_tiny";
+  std::string mode = "infer", arch = "convnext_tiny", device_name = "cpu";
+  bool tf32 = false;
   int64_t batch = 32, size = 224, threads = get_num_threads(), steps = 3;
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) usage_error(std::string("missing value after ") + argv[i]);
@@ -57,14 +60,20 @@ int main(int argc, char** argv) try {
     else if (flag == "--size") size = positive("--size", argv[i + 1]);
     else if (flag == "--threads") threads = positive("--threads", argv[i + 1]);
     else if (flag == "--steps") steps = positive("--steps", argv[i + 1]);
+    else if (flag == "--device") device_name = argv[i + 1];
+    else if (flag == "--tf32") tf32 = std::string(argv[i + 1]) == "1";
     else usage_error("unknown flag " + flag);
   }
   if (mode != "infer" && mode != "train") usage_error("--mode must be infer or train, got '" + mode + "'");
+  if (device_name != "cpu" && device_name != "cuda") usage_error("--device must be cpu or cuda, got '" + device_name + "'");
+  const Device device = device_name == "cuda" ? kCUDA : kCPU;
   set_num_threads(int(threads));
+  cuda::set_allow_tf32(tf32);
   manual_seed(0);
   models::ConvNeXt model(models::ConvNeXtConfig::by_name(arch));
-  Tensor images = randn({batch, 3, size, size});
-  Tensor labels = randint(0, 1000, {batch, 1});
+  model.to(device);
+  Tensor images = randn({batch, 3, size, size}, {.device = device});
+  Tensor labels = randint(0, 1000, {batch, 1}).to(device);
   optim::Adam adam(model.parameters(), {.lr = 1e-4});
   const bool train = mode == "train";
   if (train) model.train();
@@ -81,10 +90,12 @@ int main(int argc, char** argv) try {
     loss.backward();
     adam.step();
   };
+  if (device.is_cuda()) cuda::reset_peak_memory();
   std::vector<double> times;
   for (int64_t s = 0; s <= steps; ++s) {  // step 0 warms up (allocations, threads)
     const auto t0 = std::chrono::steady_clock::now();
     run_step();
+    cuda::synchronize();
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("%s step %lld: %.1f ms (%.1f ms/img)%s\n", mode.c_str(), (long long)s, sec * 1e3, sec * 1e3 / double(batch),
                 s == 0 ? " warm-up" : "");
@@ -94,11 +105,15 @@ int main(int argc, char** argv) try {
   const double t = times[times.size() / 2];
   // A training step is about three forward passes of work (forward, input and weight gradients).
   const double flops = 2.0 * model.forward_macs(size) * double(batch) * (train ? 3.0 : 1.0);
-  const double peak = bench::measure_fma_peak_gflops(0.2);
-  std::printf("{\"framework\":\"minitorch\",\"arch\":\"%s\",\"mode\":\"%s\",\"batch\":%lld,\"size\":%lld,\"threads\":%lld,"
-              "\"ms_per_img\":%.2f,\"gflops\":%.1f,\"peak_fma_gflops\":%.1f,\"peak_rss_mib\":%.0f,\"peak_tensor_mib\":%.0f}\n",
-              arch.c_str(), mode.c_str(), (long long)batch, (long long)size, (long long)threads, t * 1e3 / double(batch),
-              flops / t / 1e9, peak, peak_rss_mib(), double(kernels::cpu::memory_stats().peak_live_bytes) / (1 << 20));
+  const double peak = device.is_cpu() ? bench::measure_fma_peak_gflops(0.2) : 0;
+  const double peak_tensor_bytes = device.is_cpu() ? double(kernels::cpu::memory_stats().peak_live_bytes)
+                                                   : double(cuda::memory_info().peak_allocated);
+  std::printf("{\"framework\":\"minitorch\",\"arch\":\"%s\",\"mode\":\"%s\",\"device\":\"%s\",\"tf32\":%d,"
+              "\"batch\":%lld,\"size\":%lld,\"threads\":%lld,\"ms_per_img\":%.3f,\"images_per_s\":%.1f,"
+              "\"gflops\":%.1f,\"peak_fma_gflops\":%.1f,\"peak_rss_mib\":%.0f,\"peak_tensor_mib\":%.0f}\n",
+              arch.c_str(), mode.c_str(), device_name.c_str(), int(tf32), (long long)batch, (long long)size,
+              (long long)threads, t * 1e3 / double(batch), double(batch) / t, flops / t / 1e9, peak, peak_rss_mib(),
+              peak_tensor_bytes / (1 << 20));
 } catch (const minitorch::Error& e) {
   std::fprintf(stderr, "convnext_bench: %s\n", e.what());
   return 1;

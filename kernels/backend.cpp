@@ -60,6 +60,10 @@ void Backend::random(Distribution, DType, const Strided&, uint64_t, uint64_t, do
   missing(*this, "random");
 }
 
-Backend& backend_for(Device device) { return device.is_cpu() ? cpu_backend() : cuda_backend(); }
+Backend& backend_for(Device device) {
+  if (device.is_cpu()) return cpu_backend();
+  MT_CHECK(device.index == 0, "cuda:", device.index, ": minitorch uses one GPU, cuda:0");
+  return cuda_backend();
+}
 
 }  // namespace minitorch::kernels

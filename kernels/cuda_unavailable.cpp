@@ -1,11 +1,19 @@
 // Built instead of kernels/cuda/ when CUDA is off: asking for the GPU gives a clear error.
 #include "kernels.hpp"
+#include "minitorch/device.hpp"
 #include "minitorch/error.hpp"
 
 namespace minitorch {
 namespace cuda {
 bool is_available() { return false; }
 int device_count() { return 0; }
+void synchronize() {}
+void set_allow_tf32(bool) {}
+bool allow_tf32() { return false; }
+MemoryInfo memory_info() { return {}; }
+void reset_peak_memory() {}
+void empty_cache() {}
+void set_poison_allocations(bool) {}
 }  // namespace cuda
 
 namespace kernels {

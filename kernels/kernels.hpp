@@ -29,6 +29,16 @@ struct Strided {
   }
 };
 
+// True when the view covers its elements in row-major order without gaps.
+inline bool is_contiguous(const Strided& s) {
+  int64_t expected = 1;
+  for (int d = s.ndim - 1; d >= 0; --d) {
+    if (s.shape[d] != 1 && s.strides[d] != expected) return false;
+    expected *= s.shape[d];
+  }
+  return true;
+}
+
 enum class UnaryOp {
   Neg, Abs, Sign, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Erf,
   Gelu,        // x * Phi(x), Phi the standard normal CDF (exact, through erf)

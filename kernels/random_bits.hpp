@@ -4,12 +4,7 @@
 #include <cstdint>
 
 #include "kernels.hpp"
-
-#if defined(__CUDACC__)
-#define MT_HOST_DEVICE __host__ __device__
-#else
-#define MT_HOST_DEVICE
-#endif
+#include "scalar_math.hpp"  // MT_HOST_DEVICE
 
 namespace minitorch::kernels {
 
@@ -71,16 +66,6 @@ MT_HOST_DEVICE inline double truncated_standard_normal(uint64_t seed, uint64_t c
   const double u = (2 * cdf_lo - 1) + (2 * cdf_hi - 2 * cdf_lo) * uniform01(seed, counter);
   const double v = erfinv(u) * 1.4142135623730951;
   return v < lo ? lo : (v > hi ? hi : v);
-}
-
-// True when the view covers its elements in row-major order without gaps.
-inline bool is_contiguous(const Strided& s) {
-  int64_t expected = 1;
-  for (int d = s.ndim - 1; d >= 0; --d) {
-    if (s.shape[d] != 1 && s.strides[d] != expected) return false;
-    expected *= s.shape[d];
-  }
-  return true;
 }
 
 }  // namespace minitorch::kernels

@@ -1,12 +1,77 @@
-// CUDA device memory: round trips and errors. Exits with 77 (ctest: skipped) without a GPU.
+// The CUDA backend against its CPU twin: every op ConvNeXt training uses, forward and backward,
+// on random inputs with odd shapes, broadcasting and non-contiguous views; then a whole
+// ConvNeXt train step. Fresh device memory is filled with NaN bytes first (poisoning), so an
+// element a kernel forgot to write shows as NaN. Exits with 77 (ctest: skipped) without a GPU.
 #define DOCTEST_CONFIG_IMPLEMENT
+#include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "helpers.hpp"
+#include "models/convnext.hpp"
 
 using namespace mt;
 
-TEST_CASE("host <-> device round trip") {
+namespace {
+
+// The largest |value| of a CPU tensor, for an absolute tolerance that scales with the data.
+double max_abs(const Tensor& t) {
+  double m = 0;
+  for (double v : t.to(kCPU).to_vector<double>()) m = std::max(m, std::abs(v));
+  return m;
+}
+
+// CHECK |gpu - cpu| <= rtol (|cpu| + max|cpu|), elementwise: relative error rtol, measured
+// against the tensor's scale where an element is near zero. A NaN on the GPU where the CPU has a
+// number (an element left poisoned) fails.
+void check_twin(const Tensor& gpu, const Tensor& cpu, double rtol, const std::string& what) {
+  CAPTURE(what);
+  REQUIRE(gpu.device().is_cuda());
+  const Tensor expected = cpu.to(kFloat64);
+  check_close(gpu.to(kCPU).to(kFloat64), expected, rtol, rtol * max_abs(expected) + 1e-30);
+}
+
+// Runs f on float32 CPU leaves and on CUDA copies of them (in `dtype`), compares the outputs,
+// then backpropagates the same random weights through both and compares every input gradient.
+void check_op(const std::string& what, const std::function<Tensor(const Tensors&)>& f, const Tensors& inputs,
+              double rtol = 1e-5, DType dtype = kFloat32) {
+  Tensors cpu, gpu;
+  for (const Tensor& x : inputs) {
+    const bool grad = x.dtype() == kFloat32;
+    Tensor c = x.detach().contiguous();
+    Tensor g = x.dtype() == kFloat32 ? x.detach().to(dtype).to(kCUDA) : x.detach().to(kCUDA);
+    if (grad) c.requires_grad_(), g.requires_grad_();
+    cpu.push_back(c);
+    gpu.push_back(g);
+  }
+  const Tensor out_cpu = f(cpu), out_gpu = f(gpu);
+  REQUIRE(out_gpu.shape() == out_cpu.shape());
+  check_twin(out_gpu, out_cpu, rtol, what + ": forward");
+  if (!out_cpu.requires_grad()) return;
+  Generator gen(77);
+  const Tensor w = randn(out_cpu.shape(), {}, &gen);
+  sum(out_cpu * w).backward();
+  sum(out_gpu * w.to(out_gpu.dtype()).to(kCUDA)).backward();
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    if (!cpu[i].requires_grad() || !cpu[i].grad().defined()) continue;
+    REQUIRE_MESSAGE(gpu[i].grad().defined(), what << ": input " << i << " got no gradient on cuda");
+    check_twin(gpu[i].grad(), cpu[i].grad(), rtol, what + ": gradient of input " + std::to_string(i));
+  }
+}
+
+Tensor uniform(const Shape& shape, uint64_t seed, double lo = -2, double hi = 2) {
+  Generator gen(seed);
+  return rand(shape, {}, &gen) * (hi - lo) + lo;
+}
+
+struct Poisoned {
+  Poisoned() { cuda::set_poison_allocations(true); }
+  ~Poisoned() { cuda::set_poison_allocations(false); }
+};
+
+}  // namespace
+
+TEST_CASE("host <-> device round trip, errors name the device") {
   Tensor h = arange(0, 1000).reshape({10, 100});
   Tensor d = h.to(kCUDA);
   CHECK(d.device().is_cuda());
@@ -14,8 +79,216 @@ TEST_CASE("host <-> device round trip") {
   Tensor z = zeros({7}, {.device = kCUDA});
   CHECK(z.to(kCPU).to_vector<float>() == std::vector<float>(7, 0.f));
   CHECK(z.str() == "tensor([0., 0., 0., 0., 0., 0., 0.], device='cuda:0')");
-  CHECK_THROWS_WITH_FRAGMENT(d + d, "cuda");  // no elementwise kernels on the GPU yet
   CHECK_THROWS_WITH_FRAGMENT(h + d, "one device");
+  // Non-contiguous device views copy back in order.
+  CHECK(d.t().to(kCPU).to_vector<float>() == h.t().contiguous().to_vector<float>());
+}
+
+TEST_CASE("the caching allocator reuses blocks and reports its bytes") {
+  cuda::empty_cache();
+  const auto before = cuda::memory_info();
+  {
+    Tensor a = empty({1 << 20}, {.device = kCUDA});  // 4 MiB
+    CHECK(cuda::memory_info().allocated >= before.allocated + (4u << 20));
+  }
+  CHECK(cuda::memory_info().cached >= (4u << 20));
+  Tensor b = empty({1 << 20}, {.device = kCUDA});  // served from the cache
+  CHECK(cuda::memory_info().cached == before.cached);
+  cuda::empty_cache();
+  CHECK(cuda::memory_info().cached == 0);
+}
+
+TEST_CASE("dtype conversions and strided copies") {
+  Poisoned poison;
+  const Tensor x = uniform({5, 7, 3}, 1, -100, 100);
+  for (DType t : {kFloat64, kBFloat16, kFloat16, kInt64}) {
+    CAPTURE(dtype_name(t));
+    check_twin(x.to(kCUDA).to(t), x.to(t), 0, "convert");
+    check_twin(x.to(t).to(kCUDA).to(kFloat32), x.to(t).to(kFloat32), 0, "convert back");
+  }
+  check_twin(x.to(kCUDA).permute({2, 0, 1}).contiguous(), x.permute({2, 0, 1}).contiguous(), 0, "permute");
+  check_twin(x.to(kCUDA).slice(1, 2, 7, 2).contiguous(), x.slice(1, 2, 7, 2).contiguous(), 0, "slice");
+  check_twin((x.to(kCUDA) > 0.0).to(kFloat32), (x > 0.0).to(kFloat32), 0, "compare");
+}
+
+TEST_CASE("elementwise ops with broadcasting, forward and backward") {
+  Poisoned poison;
+  const Tensor a = uniform({3, 5, 7}, 2), b = uniform({5, 1}, 3), c = uniform({7}, 4, 0.5, 2);
+  check_op("add", [](const Tensors& v) { return v[0] + v[1]; }, {a, b});
+  check_op("sub", [](const Tensors& v) { return v[0] - v[1]; }, {a, b});
+  check_op("mul", [](const Tensors& v) { return v[0] * v[1]; }, {a, b});
+  check_op("div", [](const Tensors& v) { return v[0] / v[1]; }, {a, c});
+  check_op("pow", [](const Tensors& v) { return pow(v[1], v[0]); }, {a, c});
+  check_op("maximum", [](const Tensors& v) { return maximum(v[0], v[1]); }, {a, b});
+  check_op("minimum", [](const Tensors& v) { return minimum(v[0], v[1]); }, {a, b});
+  check_op("where", [](const Tensors& v) { return where(v[0] > 0.0, v[0], v[1]); }, {a, b});
+  check_op("transposed operand", [](const Tensors& v) { return v[0].transpose(0, 2) * v[1]; }, {a, uniform({7, 5, 3}, 5)});
+  check_op("scalar ops", [](const Tensors& v) { return (v[0] * 3.0 + 1.5) / 2.0 - 0.25; }, {a});
+  const Tensor x = uniform({4, 33}, 6, -4, 4);
+  check_op("neg", [](const Tensors& v) { return -v[0]; }, {x});
+  check_op("abs", [](const Tensors& v) { return abs(v[0]); }, {x});
+  check_op("exp", [](const Tensors& v) { return exp(v[0]); }, {x});
+  check_op("log", [](const Tensors& v) { return log(v[0]); }, {c});
+  check_op("sqrt", [](const Tensors& v) { return sqrt(v[0]); }, {c});
+  check_op("rsqrt", [](const Tensors& v) { return rsqrt(v[0]); }, {c});
+  check_op("tanh", [](const Tensors& v) { return tanh(v[0]); }, {x});
+  check_op("sigmoid", [](const Tensors& v) { return sigmoid(v[0]); }, {x});
+  check_op("relu", [](const Tensors& v) { return relu(v[0]); }, {x});
+  check_op("erf", [](const Tensors& v) { return erf(v[0]); }, {x});
+  check_op("gelu", [](const Tensors& v) { return gelu(v[0]); }, {x});
+  check_op("gelu tanh", [](const Tensors& v) { return gelu(v[0], true); }, {x});
+  check_op("clamp", [](const Tensors& v) { return clamp(v[0], -1, 2); }, {x});
+  check_op("pow scalar", [](const Tensors& v) { return pow(v[0], 3.0); }, {x});
+}
+
+TEST_CASE("reductions, softmax and cross-entropy") {
+  Poisoned poison;
+  const Tensor x = uniform({6, 5, 9}, 10);
+  check_op("sum all", [](const Tensors& v) { return sum(v[0]); }, {x});
+  check_op("sum dims", [](const Tensors& v) { return sum(v[0], {0, 2}); }, {x});
+  check_op("mean keepdim", [](const Tensors& v) { return mean(v[0], {1}, true); }, {x});
+  check_op("var", [](const Tensors& v) { return var(v[0], {2}); }, {x});
+  check_op("amax", [](const Tensors& v) { return amax(v[0], {1}); }, {x});
+  check_op("amin", [](const Tensors& v) { return amin(v[0], {0}); }, {x});
+  const Tensor long_rows = uniform({3, 10000}, 11);  // the block-per-row path
+  check_op("long rows sum", [](const Tensors& v) { return sum(v[0], {1}); }, {long_rows});
+  check_op("long rows max", [](const Tensors& v) { return amax(v[0], {1}); }, {long_rows});
+  check_op("column sums", [](const Tensors& v) { return sum(v[0], {0}); }, {uniform({3001, 37}, 12)});
+  check_op("long rows var", [](const Tensors& v) { return var(v[0], {1}); }, {long_rows});
+  CHECK(argmax(long_rows.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == argmax(long_rows, 1).to_vector<int64_t>());
+  CHECK(argmin(x.to(kCUDA), 2).to(kCPU).to_vector<int64_t>() == argmin(x, 2).to_vector<int64_t>());
+  // Ties give the first index; NaN wins (PyTorch's rules), on both row paths.
+  const double nan = std::nan("");
+  for (int64_t cols : {4, 5000}) {
+    Tensor t = zeros({3, cols});
+    t[0][1].fill_(3.0), t[0][2].fill_(3.0), t[1][2].fill_(nan), t[1][cols - 1].fill_(nan);
+    CAPTURE(cols);
+    CHECK(argmax(t.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == std::vector<int64_t>{1, 2, 0});
+    CHECK(argmin(t.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == argmin(t, 1).to_vector<int64_t>());
+  }
+  check_op("softmax", [](const Tensors& v) { return softmax(v[0], 1); }, {uniform({7, 1000}, 13, -8, 8)});
+  check_op("log_softmax", [](const Tensors& v) { return log_softmax(v[0], 0); }, {uniform({6, 9}, 14)});
+  const Tensor target = tensor({0, 5, 2, 2, 1, 3, 4}, {7}, {.dtype = kInt64});
+  check_op("cross_entropy", [](const Tensors& v) { return cross_entropy(v[0], v[1]); }, {uniform({7, 6}, 15), target});
+  check_op("cross_entropy smoothing",
+           [](const Tensors& v) {
+             CrossEntropyOptions smoothing;
+             smoothing.label_smoothing = 0.1;
+             return cross_entropy(v[0], v[1], smoothing);
+           },
+           {uniform({7, 6}, 16), target});
+}
+
+TEST_CASE("matrix products through cuBLAS") {
+  Poisoned poison;
+  check_op("mm", [](const Tensors& v) { return mm(v[0], v[1]); }, {uniform({33, 65}, 20), uniform({65, 17}, 21)});
+  check_op("mm transposed", [](const Tensors& v) { return mm(v[0].t(), v[1].t()); },
+           {uniform({65, 33}, 22), uniform({17, 65}, 23)});
+  check_op("bmm broadcast", [](const Tensors& v) { return matmul(v[0], v[1]); },
+           {uniform({4, 9, 12}, 24), uniform({12, 5}, 25)});
+  check_op("linear", [](const Tensors& v) { return linear(v[0], v[1], v[2]); },
+           {uniform({2, 7, 96}, 26), uniform({384, 96}, 27), uniform({384}, 28)});
+  check_op("mlp_gelu", [](const Tensors& v) { return mlp_gelu(v[0], v[1], v[2], v[3], v[4]); },
+           {uniform({50, 24}, 29), uniform({96, 24}, 30, -0.3, 0.3), uniform({96}, 31), uniform({24, 96}, 32, -0.3, 0.3),
+            uniform({24}, 33)});
+  // TF32 is opt-in and about 1e-3 relative.
+  struct Tf32On {
+    Tf32On() { cuda::set_allow_tf32(true); }
+    ~Tf32On() { cuda::set_allow_tf32(false); }
+  } tf32;
+  check_op("mm tf32", [](const Tensors& v) { return mm(v[0], v[1]); }, {uniform({64, 256}, 34), uniform({256, 64}, 35)},
+           5e-3);
+}
+
+TEST_CASE("LayerNorm, depthwise and dense convolutions over NHWC") {
+  Poisoned poison;
+  for (int64_t channels : {37, 96, 768}) {
+    CAPTURE(channels);
+    check_op("layer_norm", [](const Tensors& v) { return layer_norm(v[0], v[1], v[2], 1e-6); },
+             {uniform({3, 5, channels}, 40), uniform({channels}, 41), uniform({channels}, 42)});
+  }
+  check_op("layer_norm without affine", [](const Tensors& v) { return layer_norm(v[0], Tensor(), Tensor()); },
+           {uniform({11, 13}, 43)});
+  check_op("depthwise 7x7", [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 37}); },
+           {uniform({2, 9, 11, 37}, 44), uniform({37, 1, 7, 7}, 45), uniform({37}, 46)});
+  check_op("depthwise 3x3 stride 2",
+           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}, .groups = 5}); },
+           {uniform({1, 8, 7, 5}, 47), uniform({5, 1, 3, 3}, 48), uniform({5}, 49)});
+  check_op("patchify 4x4 stride 4", [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {4, 4}}); },
+           {uniform({2, 16, 12, 3}, 50), uniform({24, 3, 4, 4}, 51), uniform({24}, 52)});
+  check_op("dense 3x3 stride 2 padding 1 (im2col)",
+           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}}); },
+           {uniform({2, 9, 7, 6}, 53), uniform({10, 6, 3, 3}, 54), uniform({10}, 55)});
+}
+
+TEST_CASE("indexing") {
+  Poisoned poison;
+  const Tensor idx = tensor({2, 0, 2, 1}, {4}, {.dtype = kInt64});
+  check_op("index_select", [](const Tensors& v) { return index_select(v[0], 1, v[1]); }, {uniform({3, 4, 5}, 60), idx});
+  check_op("index_add", [](const Tensors& v) { return index_add(v[0], 0, v[1], v[2]); },
+           {uniform({3, 6}, 61), idx, uniform({4, 6}, 62)});
+  const Tensor gidx = tensor({0, 2, 1, 1, 0, 2}, {3, 2}, {.dtype = kInt64});
+  check_op("gather", [](const Tensors& v) { return gather(v[0], 1, v[1]); }, {uniform({3, 4}, 63), gidx});
+  check_op("scatter_add", [](const Tensors& v) { return scatter_add(v[0], 1, v[1], v[2]); },
+           {uniform({3, 4}, 64), gidx, uniform({3, 2}, 65)});
+}
+
+TEST_CASE("random numbers are the CPU's numbers") {
+  Generator a(9), b(9);
+  CHECK(rand({1001}, {.device = kCUDA}, &a).to(kCPU).to_vector<float>() == rand({1001}, {}, &b).to_vector<float>());
+  // Normal draws go through log and cos, which CUDA rounds within an ulp or two of glibc.
+  check_close(randn({77}, {.dtype = kFloat64, .device = kCUDA}, &a).to(kCPU), randn({77}, {.dtype = kFloat64}, &b),
+              1e-13, 1e-13);
+}
+
+TEST_CASE("SGD with momentum, Nesterov and weight decay") {
+  Poisoned poison;
+  Tensor cpu = uniform({1000}, 90).requires_grad_(), gpu = cpu.detach().to(kCUDA).requires_grad_();
+  optim::SGD cpu_opt({cpu}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true});
+  optim::SGD gpu_opt({gpu}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01, .nesterov = true});
+  for (int step = 0; step < 3; ++step) {
+    const Tensor w = uniform({1000}, 91 + step);
+    cpu_opt.zero_grad(), gpu_opt.zero_grad();
+    sum(cpu * cpu * w).backward();
+    sum(gpu * gpu * w.to(kCUDA)).backward();
+    cpu_opt.step(), gpu_opt.step();
+  }
+  check_twin(gpu.detach(), cpu.detach(), 1e-6, "parameters after 3 steps");
+}
+
+TEST_CASE("a ConvNeXt train step on the GPU matches the CPU's: loss, gradients, updated weights") {
+  Poisoned poison;
+  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name("convnext_atto");
+  config.num_classes = 6;
+  manual_seed(3);
+  models::ConvNeXt cpu_model(config), gpu_model(config);
+  gpu_model.load_state_dict(cpu_model.state_dict());
+  gpu_model.to(kCUDA);
+  const Tensor images = uniform({4, 64, 64, 3}, 80);
+  const Tensor labels = tensor({0, 5, 3, 1}, {4}, {.dtype = kInt64});
+  optim::AdamW cpu_opt(cpu_model.parameters(), {.lr = 1e-3, .weight_decay = 0.05});
+  optim::AdamW gpu_opt(gpu_model.parameters(), {.lr = 1e-3, .weight_decay = 0.05});
+  for (int step = 0; step < 2; ++step) {
+    CAPTURE(step);
+    const Tensor cpu_loss = cross_entropy(cpu_model.forward(images), labels);
+    const Tensor gpu_loss = cross_entropy(gpu_model.forward(images.to(kCUDA)), labels.to(kCUDA));
+    check_twin(gpu_loss, cpu_loss, 1e-5, "loss");
+    cpu_opt.zero_grad();
+    gpu_opt.zero_grad();
+    cpu_loss.backward();
+    gpu_loss.backward();
+    const auto cpu_params = cpu_model.named_parameters(), gpu_params = gpu_model.named_parameters();
+    for (size_t i = 0; i < cpu_params.size(); ++i)
+      check_twin(gpu_params[i].second.grad(), cpu_params[i].second.grad(), 1e-4, "gradient of " + cpu_params[i].first);
+    cpu_opt.step();
+    gpu_opt.step();
+  }
+  const auto cpu_state = cpu_model.state_dict(), gpu_state = gpu_model.state_dict();
+  REQUIRE(cpu_state.size() == gpu_state.size());
+  for (size_t i = 0; i < cpu_state.size(); ++i) {
+    REQUIRE(gpu_state[i].first == cpu_state[i].first);
+    check_twin(gpu_state[i].second, cpu_state[i].second, 1e-4, "updated " + cpu_state[i].first);
+  }
 }
 
 int main(int argc, char** argv) {

@@ -205,7 +205,7 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
 }
 
 TEST_CASE("bad input: one clear error line and a non-zero exit") {
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  std::vector<std::pair<std::string, std::string>> cases = {
       {"train --data /nonexistent --out /tmp/faceage_bad", "/nonexistent"},
       {"train --data /tmp --out /tmp/faceage_bad --epochs 0", "--epochs must be at least 1"},
       {"split --in /tmp/faceage_none --out /tmp/faceage_bad --val-fraction 1.5", "--val-fraction must be between 0 and 1"},
@@ -216,6 +216,8 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
       {"train --data /tmp --out /tmp/faceage_bad --device tpu", "--device must be auto, cpu or cuda"},
       {"synth --out /proc/faceage", "proc"},
   };
+  if (!cuda::is_available())
+    cases.push_back({"train --data /tmp --out /tmp/faceage_bad --device cuda", "--device cuda: no CUDA device"});
   for (const auto& [args, fragment] : cases) {
     CAPTURE(args);
     const auto [status, err] = run(args);

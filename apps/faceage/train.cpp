@@ -54,15 +54,15 @@ void check_options(const TrainOptions& o) {
            o.device, "'");
 }
 
+// "auto" is the GPU when one is usable (as the tutorial picks CUDA over the CPU), else the CPU.
 Device pick_device(const std::string& name) {
   if (name == "cpu") return kCPU;
-  // The CUDA backend moves tensors but does not have every training kernel yet, so "auto" stays
-  // on the CPU and "cuda" says why it cannot run.
-  if (name == "cuda")
-    detail::fail("--device cuda: ", cuda::is_available() ? "the CUDA backend cannot train ConvNeXt yet"
-                                                          : "no CUDA device is available",
-                 "; use --device cpu");
-  return kCPU;
+  if (name == "cuda") {
+    MT_CHECK(cuda::is_available(), "--device cuda: no CUDA device is available (no GPU, or minitorch was built",
+             " without CUDA); use --device cpu");
+    return kCUDA;
+  }
+  return cuda::is_available() ? kCUDA : kCPU;
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const std::vector<Tensor>& params) {
@@ -100,6 +100,7 @@ TrainResult train(const TrainOptions& o) {
   } else {
     std::printf("No --weights given: %s starts from random initialisation\n", o.arch.c_str());
   }
+  model.to(device);  // before the optimizer takes the parameters
   auto optimizer = make_optimizer(o, model.parameters());
 
   TrainResult result;
@@ -131,16 +132,17 @@ TrainResult train(const TrainOptions& o) {
       for (const data::Batch& batch : loader.epoch(epoch)) {
         if (interrupted) break;
         Tensor logits, loss;
+        const Tensor inputs = batch.inputs.to(device), targets = batch.labels.to(device);
         if (training) {
-          logits = model.forward(batch.inputs);
-          loss = cross_entropy(logits, batch.labels);
+          logits = model.forward(inputs);
+          loss = cross_entropy(logits, targets);
           optimizer->zero_grad();
           loss.backward();
           optimizer->step();
         } else {
           NoGradGuard no_grad;
-          logits = model.forward(batch.inputs);
-          loss = cross_entropy(logits, batch.labels);
+          logits = model.forward(inputs);
+          loss = cross_entropy(logits, targets);
         }
         const int64_t n = batch.labels.size(0);
         const auto preds = argmax(logits.detach(), 1).to_vector<int64_t>();

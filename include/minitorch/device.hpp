@@ -1,5 +1,7 @@
 #pragma once
 // Where a tensor's memory lives.
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace minitorch {
@@ -29,6 +31,28 @@ namespace cuda {
 // True when minitorch was built with CUDA and a GPU can be used.
 bool is_available();
 int device_count();
+
+// Waits until every kernel queued on the GPU has finished (for timing; copies to the host wait
+// by themselves).
+void synchronize();
+
+// float32 matrix products on tensor cores in TF32 (10-bit mantissa inputs, float32 accumulate):
+// several times faster, about 1e-3 relative error. Off by default, as in PyTorch.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
+// The caching allocator's bytes: held by tensors now, the most held since the last reset, and
+// freed blocks kept for reuse. empty_cache() returns the kept blocks to the driver.
+struct MemoryInfo {
+  size_t allocated = 0, peak_allocated = 0, cached = 0;
+};
+MemoryInfo memory_info();
+void reset_peak_memory();
+void empty_cache();
+
+// Tests: fill every block the allocator hands out with NaN bytes (0xFF), so that elements a
+// kernel forgets to write show up as NaN instead of as stale numbers.
+void set_poison_allocations(bool poison);
 }  // namespace cuda
 
 }  // namespace minitorch

@@ -2,11 +2,11 @@
 // Each op's formula is written once, as a lambda on one element; the loops in loops.hpp apply it.
 // The gradient formulas of the activations sit right next to their forward formulas.
 #include <cmath>
-#include <numbers>
 #include <type_traits>
 
 #include "cpu_backend.hpp"
 #include "loops.hpp"
+#include "scalar_math.hpp"
 #include "simd.hpp"
 
 namespace minitorch::kernels::cpu {
@@ -74,37 +74,12 @@ void map_binary(const Strided& a, const Strided& b, const Strided& out, F f) {
   });
 }
 
-// ---- the math ------------------------------------------------------------------------------
-constexpr double kSqrt2 = std::numbers::sqrt2;
-constexpr double kInvSqrt2Pi = 0.3989422804014327;                  // 1/sqrt(2 pi)
-constexpr double kTwoOverSqrtPi = std::numbers::inv_sqrtpi * 2;     // 2/sqrt(pi)
-constexpr double kGeluTanhScale = 0.7978845608028654;               // sqrt(2/pi)
-constexpr double kGeluTanhCubic = 0.044715;
-
-template <class T> T gelu(T x) { return T(0.5) * x * (T(1) + std::erf(x / T(kSqrt2))); }
-// d/dx [x Phi(x)] = Phi(x) + x phi(x)
-template <class T> T gelu_grad(T x) {
-  const T cdf = T(0.5) * (T(1) + std::erf(x / T(kSqrt2)));
-  const T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
-  return cdf + x * pdf;
-}
-template <class T> T gelu_tanh(T x) {
-  const T u = T(kGeluTanhScale) * (x + T(kGeluTanhCubic) * x * x * x);
-  return T(0.5) * x * (T(1) + std::tanh(u));
-}
-// With t = tanh(u(x)): d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) u'(x),  u' = s (1 + 3 c x^2)
-template <class T> T gelu_tanh_grad(T x) {
-  const T u = T(kGeluTanhScale) * (x + T(kGeluTanhCubic) * x * x * x);
-  const T t = std::tanh(u);
-  const T du = T(kGeluTanhScale) * (T(1) + T(3 * kGeluTanhCubic) * x * x);
-  return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
-}
-template <class T> T sigmoid(T x) {
-  // Written so that neither branch overflows: for x < 0 use e^x / (1 + e^x).
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
+// ---- the math: kernels/scalar_math.hpp holds each formula, shared with the CUDA backend -------
+using math::gelu;
+using math::gelu_grad;
+using math::gelu_tanh;
+using math::gelu_tanh_grad;
+using math::sigmoid;
 
 template <class T>
 void unary_typed(UnaryOp op, const Strided& x, const Strided& out, UnaryParams p) {
@@ -168,8 +143,8 @@ void binary_typed(BinaryOp op, const Strided& a, const Strided& b, const Strided
     case BinaryOp::Sub: return run([](T u, T v) { return T(u - v); });
     case BinaryOp::Mul: return run([](T u, T v) { return T(u * v); });
     // NaN propagates, as torch.maximum does.
-    case BinaryOp::Maximum: return run([](T u, T v) { return u != u || v != v ? (u != u ? u : v) : (u > v ? u : v); });
-    case BinaryOp::Minimum: return run([](T u, T v) { return u != u || v != v ? (u != u ? u : v) : (u < v ? u : v); });
+    case BinaryOp::Maximum: return run([](T u, T v) { return math::maximum(u, v); });
+    case BinaryOp::Minimum: return run([](T u, T v) { return math::minimum(u, v); });
     case BinaryOp::Eq: return compare([](T u, T v) { return u == v; });
     case BinaryOp::Ne: return compare([](T u, T v) { return u != v; });
     case BinaryOp::Lt: return compare([](T u, T v) { return u < v; });
@@ -201,7 +176,7 @@ void binary_typed(BinaryOp op, const Strided& a, const Strided& b, const Strided
       case BinaryOp::GeluTanhGrad: return run([](T x, T g) { return g * gelu_tanh_grad(x); });
       case BinaryOp::SigmoidGrad: return run([](T y, T g) { return g * y * (T(1) - y); });
       case BinaryOp::TanhGrad: return run([](T y, T g) { return g * (T(1) - y * y); });
-      case BinaryOp::ErfGrad: return run([](T x, T g) { return g * T(kTwoOverSqrtPi) * std::exp(-x * x); });
+      case BinaryOp::ErfGrad: return run([](T x, T g) { return g * math::erf_grad(x); });
       default: break;
     }
   }

@@ -1,13 +1,148 @@
-// The CUDA backend: device memory and copies, plus the kernels written so far. Kernels this
-// backend lacks fall back to Backend's defaults, which throw an Error naming the kernel.
-#include <cstdint>
+// The CUDA backend's memory: a caching allocator on plain cudaMalloc, the stream every kernel
+// runs on, host <-> device copies, and the public cuda:: functions. The kernels live in the
+// other files of this folder, one family per file.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <unordered_map>
 
-#include "check.cuh"
-#include "kernels.hpp"
+#include "common.cuh"
+#include "minitorch/device.hpp"
 
 namespace minitorch {
+namespace kernels::cuda_impl {
+
+namespace {
+
+// Freed blocks are kept by size and handed out again, because cudaMalloc and cudaFree are slow
+// and synchronise the device. Sizes are rounded (512 bytes under 1 MiB, 2 MiB above) so that the
+// same shapes of every training step find their blocks again. When cudaMalloc runs out, every
+// cached block is freed and the allocation is tried once more.
+class CachingAllocator {
+ public:
+  void* allocate(size_t nbytes) {
+    const size_t size = rounded(nbytes);
+    std::lock_guard<std::mutex> lock(mutex_);
+    // The smallest cached block that fits, unless it would waste more than half of itself.
+    auto it = free_.lower_bound(size);
+    if (it != free_.end() && it->first <= 2 * size) {
+      void* p = it->second;
+      cached_bytes_ -= it->first;
+      allocated_bytes_ += it->first;
+      peak_bytes_ = std::max(peak_bytes_, allocated_bytes_);
+      free_.erase(it);
+      return poisoned(p, size);
+    }
+    void* p = nullptr;
+    cudaError_t status = cudaMalloc(&p, size);
+    if (status == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      release_cached_locked();
+      status = cudaMalloc(&p, size);
+    }
+    if (status != cudaSuccess) {
+      cudaGetLastError();
+      detail::fail("cuda: cudaMalloc of ", size, " bytes failed: ", cudaGetErrorName(status), " (",
+                   cudaGetErrorString(status), "); minitorch holds ", allocated_bytes_, " bytes in tensors");
+    }
+    sizes_[p] = size;
+    allocated_bytes_ += size;
+    peak_bytes_ = std::max(peak_bytes_, allocated_bytes_);
+    return poisoned(p, size);
+  }
+
+  std::atomic<bool> poison{false};
+
+  void deallocate(void* p) {
+    if (!p) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = sizes_.find(p);
+    if (it == sizes_.end()) return;  // not ours: never happens through Tensor
+    allocated_bytes_ -= it->second;
+    cached_bytes_ += it->second;
+    free_.emplace(it->second, p);
+  }
+
+  void release_cached() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    release_cached_locked();
+  }
+
+  cuda::MemoryInfo info() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {allocated_bytes_, peak_bytes_, cached_bytes_};
+  }
+  void reset_peak() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    peak_bytes_ = allocated_bytes_;
+  }
+
+ private:
+  void* poisoned(void* p, size_t size) {
+    if (poison) MT_CUDA_CHECK(cudaMemsetAsync(p, 0xFF, size, stream()));
+    return p;
+  }
+  static size_t rounded(size_t n) {
+    const size_t unit = n < (size_t(1) << 20) ? 512 : (size_t(2) << 20);
+    return std::max<size_t>(unit, (n + unit - 1) / unit * unit);
+  }
+  void release_cached_locked() {
+    // Kernels queued on the stream may still use blocks freed by the host: wait for them first.
+    cudaStreamSynchronize(stream());
+    for (const auto& [size, p] : free_) {
+      cudaFree(p);
+      sizes_.erase(p);
+    }
+    free_.clear();
+    cached_bytes_ = 0;
+  }
+
+  std::mutex mutex_;
+  std::multimap<size_t, void*> free_;
+  std::unordered_map<void*, size_t> sizes_;
+  size_t allocated_bytes_ = 0, peak_bytes_ = 0, cached_bytes_ = 0;
+};
+
+CachingAllocator& allocator() {
+  static CachingAllocator* instance = new CachingAllocator;  // never destroyed: tensors may outlive main
+  return *instance;
+}
+
+}  // namespace
+
+cudaStream_t stream() {
+  static cudaStream_t s = [] {
+    cudaStream_t created = nullptr;
+    MT_CUDA_CHECK(cudaStreamCreateWithFlags(&created, cudaStreamNonBlocking));
+    return created;
+  }();
+  return s;
+}
+
+Scratch::Scratch(size_t nbytes) : ptr_(allocator().allocate(nbytes)), nbytes_(nbytes) {}
+Scratch::~Scratch() { allocator().deallocate(ptr_); }
+
+void* CudaBackend::allocate(size_t nbytes) { return allocator().allocate(nbytes); }
+void CudaBackend::deallocate(void* ptr, size_t) { allocator().deallocate(ptr); }
+
+void CudaBackend::copy_from_host(void* dst, const void* src, size_t nbytes) {
+  if (nbytes == 0) return;
+  // From pageable memory the call returns once the host buffer has been read (staged), so the
+  // caller may reuse it; from pinned memory the copy is asynchronous, so wait for it.
+  MT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, stream()));
+  MT_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
+
+void CudaBackend::copy_to_host(void* dst, const void* src, size_t nbytes) {
+  if (nbytes == 0) return;
+  MT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, stream()));
+  MT_CUDA_CHECK(cudaStreamSynchronize(stream()));  // the host reads it next
+}
+
+}  // namespace kernels::cuda_impl
 
 namespace cuda {
+
 int device_count() {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess) {
@@ -17,73 +152,30 @@ int device_count() {
   return count;
 }
 bool is_available() { return device_count() > 0; }
+
+void synchronize() {
+  if (is_available()) MT_CUDA_CHECK(cudaStreamSynchronize(kernels::cuda_impl::stream()));
+}
+
+MemoryInfo memory_info() { return is_available() ? kernels::cuda_impl::allocator().info() : MemoryInfo{}; }
+void reset_peak_memory() {
+  if (is_available()) kernels::cuda_impl::allocator().reset_peak();
+}
+void empty_cache() {
+  if (is_available()) kernels::cuda_impl::allocator().release_cached();
+}
+void set_poison_allocations(bool poison) {
+  if (is_available()) kernels::cuda_impl::allocator().poison = poison;
+}
+
 }  // namespace cuda
 
 namespace kernels {
-
-namespace {
-
-template <class T>
-__global__ void fill_contiguous(T* out, int64_t n, T value) {
-  const int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < n) out[i] = value;
-}
-
-bool contiguous(const Strided& s) {
-  int64_t expected = 1;
-  for (int d = s.ndim - 1; d >= 0; --d) {
-    if (s.shape[d] != 1 && s.strides[d] != expected) return false;
-    expected *= s.shape[d];
-  }
-  return true;
-}
-
-class CudaBackend final : public Backend {
- public:
-  const char* name() const override { return "cuda"; }
-
-  void* allocate(size_t nbytes) override {
-    void* p = nullptr;
-    MT_CUDA_CHECK(cudaMalloc(&p, nbytes == 0 ? 1 : nbytes));
-    return p;
-  }
-  void deallocate(void* ptr, size_t) override { cudaFree(ptr); }
-  void copy_from_host(void* dst, const void* src, size_t nbytes) override {
-    MT_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyHostToDevice));
-  }
-  void copy_to_host(void* dst, const void* src, size_t nbytes) override {
-    MT_CUDA_CHECK(cudaMemcpy(dst, src, nbytes, cudaMemcpyDeviceToHost));
-  }
-
-  void fill(DType t, const Strided& out, double value) override {
-    MT_CHECK(contiguous(out), "fill: the cuda kernel needs a contiguous tensor");
-    const int64_t n = out.numel();
-    if (n == 0) return;
-    const int threads = 256;
-    const unsigned blocks = unsigned((n + threads - 1) / threads);
-    switch (t) {
-      case DType::Float32: fill_contiguous<<<blocks, threads>>>(static_cast<float*>(out.data), n, float(value)); break;
-      case DType::Float64: fill_contiguous<<<blocks, threads>>>(static_cast<double*>(out.data), n, value); break;
-      case DType::Int64: fill_contiguous<<<blocks, threads>>>(static_cast<int64_t*>(out.data), n, int64_t(value)); break;
-      default: detail::fail("fill: the cuda kernel supports float32, float64 and int64, got ", dtype_name(t));
-    }
-    MT_CUDA_CHECK(cudaGetLastError());
-  }
-
-  void copy(DType dst_t, const Strided& dst, DType src_t, const Strided& src) override {
-    MT_CHECK(dst_t == src_t && contiguous(dst) && contiguous(src), "copy: the cuda kernel copies contiguous tensors",
-             " of one dtype only (got ", dtype_name(src_t), " -> ", dtype_name(dst_t), ")");
-    MT_CUDA_CHECK(cudaMemcpy(dst.data, src.data, size_t(dst.numel()) * dtype_size(dst_t), cudaMemcpyDeviceToDevice));
-  }
-};
-
-}  // namespace
-
 Backend& cuda_backend() {
   MT_CHECK(cuda::is_available(), "cuda: no CUDA device is available (cudaGetDeviceCount found none)");
-  static CudaBackend instance;
+  static cuda_impl::CudaBackend instance;
   return instance;
 }
-
 }  // namespace kernels
+
 }  // namespace minitorch

@@ -64,7 +64,7 @@ Reduced reduce_impl(const char* op, ReduceOp kop, const Tensor& x, const Shape& 
     r.values.fill_(kop == ReduceOp::Sum ? 0.0 : NAN);
   } else {
     internal::backend(x).reduce_rows(kop, x.dtype(), rows_view.raw_data(), rows, cols, r.values.raw_data(),
-                                     want_indices ? r.indices.data_ptr<int64_t>() : nullptr, correction);
+                                     want_indices ? static_cast<int64_t*>(r.indices.raw_data()) : nullptr, correction);
   }
   r.values = r.values.view(out_shape);
   if (want_indices) r.indices = r.indices.view(out_shape);

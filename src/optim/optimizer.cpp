@@ -31,6 +31,13 @@ std::string key(size_t group, size_t index, const char* what) {
   return "state." + std::to_string(group) + "." + std::to_string(index) + "." + what;
 }
 
+// A saved state tensor as the optimizer's own: the parameter's dtype and device, not shared
+// with the state dict it came from.
+Tensor like_param(const Tensor& saved, const Tensor& param) {
+  Tensor t = saved.to(param.dtype()).to(param.device());
+  return t.impl() == saved.impl() ? t.clone() : t;
+}
+
 // Reads state tensors back by name, checking shapes against the parameters.
 struct StateReader {
   std::map<std::string, Tensor> entries;
@@ -124,7 +131,7 @@ void SGD::load_state_dict(const nn::NamedTensors& state) {
   for (size_t gi = 0; gi < momentum_.size(); ++gi)
     for (size_t i = 0; i < momentum_[gi].size(); ++i) {
       Tensor t = reader.take(key(gi, i, "momentum_buffer"), groups_[gi].params[i].shape());
-      momentum_[gi][i] = t.defined() ? t.to(groups_[gi].params[i].dtype()).clone() : Tensor();
+      momentum_[gi][i] = t.defined() ? like_param(t, groups_[gi].params[i]) : Tensor();
     }
   reader.finish();
 }
@@ -194,8 +201,8 @@ void Adam::load_state_dict(const nn::NamedTensors& state) {
       MT_CHECK(step.defined() == m.defined() && m.defined() == v.defined(), "optimizer load_state_dict: ",
                key(gi, i, "*"), " is incomplete (needs step, exp_avg and exp_avg_sq)");
       steps_[gi][i] = step.defined() ? int64_t(step.item()) : 0;
-      exp_avg_[gi][i] = m.defined() ? m.to(p.dtype()).clone() : Tensor();
-      exp_avg_sq_[gi][i] = v.defined() ? v.to(p.dtype()).clone() : Tensor();
+      exp_avg_[gi][i] = m.defined() ? like_param(m, p) : Tensor();
+      exp_avg_sq_[gi][i] = v.defined() ? like_param(v, p) : Tensor();
     }
   reader.finish();
 }

@@ -1,0 +1,190 @@
+// Convolutions over NHWC activations on CUDA: the depthwise convolution (ConvNeXt's 7x7) forward
+// and backward, and im2col/col2im for the dense ones (patchify stem, downsampling), whose
+// products then go to cuBLAS. Channels are the fastest dim everywhere, so the threads of a warp
+// read 32 neighbouring channels of one pixel: coalesced loads without shared-memory tiling.
+//
+//   y[n, oh, ow, c] = bias[c] + sum_ij x[n, oh*s - p + i, ow*s - p + j, c] * w[i, j, c]
+//   gx[n, ih, iw, c] = sum over (i, j, oh, ow) with oh*s - p + i = ih, ow*s - p + j = iw
+//                      of gy[n, oh, ow, c] * w[i, j, c]
+//   gw[i, j, c] = sum over (n, oh, ow) of gy[n, oh, ow, c] * x[n, oh*s - p + i, ow*s - p + j, c]
+//   gbias[c] = sum over (n, oh, ow) of gy[n, oh, ow, c]
+#include "column_sums.cuh"
+
+namespace minitorch::kernels::cuda_impl {
+
+namespace {
+
+// Input row (column) of output row oh (column ow) and tap i (j); may fall in the padding.
+__device__ inline int64_t input_coordinate(int64_t out, int64_t stride, int64_t pad, int64_t tap) {
+  return out * stride - pad + tap;
+}
+
+template <class T>
+__global__ void depthwise_forward_kernel(ConvGeometry g, const T* x, const T* w, const T* bias, T* y) {
+  using A = acc_t<T>;
+  const int64_t n_out = g.batch * g.out_h * g.out_w * g.channels;
+  MT_GRID_STRIDE_LOOP(idx, n_out) {
+    const int64_t c = idx % g.channels;
+    int64_t rest = idx / g.channels;
+    const int64_t ow = rest % g.out_w;
+    rest /= g.out_w;
+    const int64_t oh = rest % g.out_h;
+    const int64_t n = rest / g.out_h;
+    A acc = bias ? convert<A>(bias[c]) : A(0);
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t ih = input_coordinate(oh, g.stride_h, g.pad_h, i);
+      if (ih < 0 || ih >= g.in_h) continue;
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t iw = input_coordinate(ow, g.stride_w, g.pad_w, j);
+        if (iw < 0 || iw >= g.in_w) continue;
+        acc += convert<A>(x[((n * g.in_h + ih) * g.in_w + iw) * g.channels + c]) *
+               convert<A>(w[(i * g.kernel_w + j) * g.channels + c]);
+      }
+    }
+    y[idx] = convert<T>(acc);
+  }
+}
+
+// One thread per input element gathers the outputs its taps fed: no atomics, deterministic.
+template <class T>
+__global__ void depthwise_input_grad_kernel(ConvGeometry g, const T* gy, const T* w, T* gx) {
+  using A = acc_t<T>;
+  const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels;
+  MT_GRID_STRIDE_LOOP(idx, n_in) {
+    const int64_t c = idx % g.channels;
+    int64_t rest = idx / g.channels;
+    const int64_t iw = rest % g.in_w;
+    rest /= g.in_w;
+    const int64_t ih = rest % g.in_h;
+    const int64_t n = rest / g.in_h;
+    A acc = 0;
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t oh_s = ih + g.pad_h - i;  // = oh * stride
+      if (oh_s < 0 || oh_s % g.stride_h != 0 || oh_s / g.stride_h >= g.out_h) continue;
+      const int64_t oh = oh_s / g.stride_h;
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t ow_s = iw + g.pad_w - j;
+        if (ow_s < 0 || ow_s % g.stride_w != 0 || ow_s / g.stride_w >= g.out_w) continue;
+        const int64_t ow = ow_s / g.stride_w;
+        acc += convert<A>(gy[((n * g.out_h + oh) * g.out_w + ow) * g.channels + c]) *
+               convert<A>(w[(i * g.kernel_w + j) * g.channels + c]);
+      }
+    }
+    gx[idx] = convert<T>(acc);
+  }
+}
+
+// gy[position, c] * x[the input under tap (i, j) of that position, c] as a [positions, kh*kw*C]
+// matrix, for sum_over_rows: its column sums are gw.
+template <class T>
+struct TapProducts {
+  ConvGeometry g;
+  const T *gy, *x;
+  __device__ acc_t<T> operator()(int64_t position, int64_t tap_channel) const {
+    using A = acc_t<T>;
+    const int64_t c = tap_channel % g.channels, tap = tap_channel / g.channels;
+    const int64_t i = tap / g.kernel_w, j = tap % g.kernel_w;
+    const int64_t ow = position % g.out_w, oh = (position / g.out_w) % g.out_h, n = position / (g.out_w * g.out_h);
+    const int64_t ih = input_coordinate(oh, g.stride_h, g.pad_h, i), iw = input_coordinate(ow, g.stride_w, g.pad_w, j);
+    if (ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w) return A(0);
+    return convert<A>(gy[position * g.channels + c]) * convert<A>(x[((n * g.in_h + ih) * g.in_w + iw) * g.channels + c]);
+  }
+};
+
+template <class T>
+__global__ void im2col_kernel(ConvGeometry g, const T* x, T* cols) {
+  const int64_t row = g.kernel_h * g.kernel_w * g.channels;
+  const int64_t total = g.batch * g.out_h * g.out_w * row;
+  MT_GRID_STRIDE_LOOP(idx, total) {
+    const int64_t c = idx % g.channels;
+    const int64_t tap = (idx / g.channels) % (g.kernel_h * g.kernel_w);
+    const int64_t position = idx / row;
+    const int64_t i = tap / g.kernel_w, j = tap % g.kernel_w;
+    const int64_t ow = position % g.out_w, oh = (position / g.out_w) % g.out_h, n = position / (g.out_w * g.out_h);
+    const int64_t ih = input_coordinate(oh, g.stride_h, g.pad_h, i), iw = input_coordinate(ow, g.stride_w, g.pad_w, j);
+    cols[idx] = ih < 0 || ih >= g.in_h || iw < 0 || iw >= g.in_w ? convert<T>(0.0f)
+                                                                 : x[((n * g.in_h + ih) * g.in_w + iw) * g.channels + c];
+  }
+}
+
+// The adjoint of im2col, as a gather per input element (like the depthwise input gradient).
+template <class T>
+__global__ void col2im_kernel(ConvGeometry g, const T* cols, T* gx) {
+  using A = acc_t<T>;
+  const int64_t row = g.kernel_h * g.kernel_w * g.channels;
+  const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels;
+  MT_GRID_STRIDE_LOOP(idx, n_in) {
+    const int64_t c = idx % g.channels;
+    int64_t rest = idx / g.channels;
+    const int64_t iw = rest % g.in_w;
+    rest /= g.in_w;
+    const int64_t ih = rest % g.in_h;
+    const int64_t n = rest / g.in_h;
+    A acc = 0;
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t oh_s = ih + g.pad_h - i;
+      if (oh_s < 0 || oh_s % g.stride_h != 0 || oh_s / g.stride_h >= g.out_h) continue;
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t ow_s = iw + g.pad_w - j;
+        if (ow_s < 0 || ow_s % g.stride_w != 0 || ow_s / g.stride_w >= g.out_w) continue;
+        const int64_t position = (n * g.out_h + oh_s / g.stride_h) * g.out_w + ow_s / g.stride_w;
+        acc += convert<A>(cols[position * row + (i * g.kernel_w + j) * g.channels + c]);
+      }
+    }
+    gx[idx] = convert<T>(acc);
+  }
+}
+
+}  // namespace
+
+void CudaBackend::depthwise_conv2d_forward(DType t, const ConvGeometry& g, const void* x, const void* weight,
+                                           const void* bias, void* y) {
+  const int64_t n = g.batch * g.out_h * g.out_w * g.channels;
+  if (n == 0) return;
+  visit_device_floating_dtype(t, "depthwise conv kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    depthwise_forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(
+        g, static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias), static_cast<T*>(y));
+  });
+  MT_CUDA_LAUNCHED("depthwise conv forward kernel");
+}
+
+void CudaBackend::depthwise_conv2d_backward(DType t, const ConvGeometry& g, const void* gy, const void* x,
+                                            const void* weight, void* gx, void* gweight, void* gbias) {
+  visit_device_floating_dtype(t, "depthwise conv backward kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* grad = static_cast<const T*>(gy);
+    const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels, positions = g.batch * g.out_h * g.out_w;
+    if (gx && n_in > 0) {
+      depthwise_input_grad_kernel<<<blocks_for(n_in), kThreads, 0, stream()>>>(g, grad, static_cast<const T*>(weight),
+                                                                               static_cast<T*>(gx));
+      MT_CUDA_LAUNCHED("depthwise conv input gradient kernel");
+    }
+    if (gweight)
+      sum_over_rows<acc_t<T>>(TapProducts<T>{g, grad, static_cast<const T*>(x)}, positions,
+                              g.kernel_h * g.kernel_w * g.channels, static_cast<T*>(gweight));
+    if (gbias) sum_over_rows<acc_t<T>>(ReadMatrix<T>{grad, g.channels}, positions, g.channels, static_cast<T*>(gbias));
+  });
+}
+
+void CudaBackend::im2col(DType t, const ConvGeometry& g, const void* x, void* cols) {
+  const int64_t total = g.batch * g.out_h * g.out_w * g.kernel_h * g.kernel_w * g.channels;
+  if (total == 0) return;
+  visit_device_floating_dtype(t, "im2col kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    im2col_kernel<<<blocks_for(total), kThreads, 0, stream()>>>(g, static_cast<const T*>(x), static_cast<T*>(cols));
+  });
+  MT_CUDA_LAUNCHED("im2col kernel");
+}
+
+void CudaBackend::col2im(DType t, const ConvGeometry& g, const void* cols, void* gx) {
+  const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels;
+  if (n_in == 0) return;
+  visit_device_floating_dtype(t, "col2im kernel", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    col2im_kernel<<<blocks_for(n_in), kThreads, 0, stream()>>>(g, static_cast<const T*>(cols), static_cast<T*>(gx));
+  });
+  MT_CUDA_LAUNCHED("col2im kernel");
+}
+
+}  // namespace minitorch::kernels::cuda_impl

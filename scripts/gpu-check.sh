@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The whole GPU check in one run, on a machine with an NVIDIA GPU (the lent H200), from the
+# bundle scripts/gpu-bundle.sh made: the CUDA tests, a `faceage train --device cuda` smoke run on
+# a small synthetic set, and ConvNeXt-Tiny at 224x224, batch 128, inference and training step,
+# against PyTorch eager (channels_last) on the same GPU, in fp32 and bf16 autocast. Prints a
+# table last; logs and JSON lines go to ${OUT:-/tmp/gpu-check}.
+#
+#   scripts/gpu-check.sh [--quick]     (--quick: tests and smoke run only)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-/tmp/gpu-check}
+mkdir -p "$out"
+bundle=.gpu-bundle
+[ -x "$bundle/bin/test_cuda" ] || { echo "gpu-check: no $bundle (run scripts/gpu-bundle.sh first, then carry it)"; exit 2; }
+python=$(command -v python3)
+cublas_dir=$("$python" -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
+export LD_LIBRARY_PATH="$PWD/$bundle/lib:${cublas_dir}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+status=0
+step() { echo; echo "== $*"; }
+
+step "GPU"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+
+step "CUDA tests (every op against the CPU, a ConvNeXt train step)"
+timeout 300 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda.log" | tail -n 40
+test_status=${PIPESTATUS[0]}
+[ "$test_status" = 0 ] || status=1
+
+step "faceage train --device cuda (smoke run)"
+data=/tmp/gpu-check-data
+rm -rf "$data"
+smoke=failed
+if timeout 240 bash -c "
+  set -e
+  $bundle/bin/faceage synth --out $data/synth --identities 24 --per-identity 10 --size 96 --seed 5 >/dev/null
+  $bundle/bin/faceage prepare --meta $data/synth/celebrity2000_meta.mat --images $data/synth/CACD2000 \
+    --out $data/sorted --per-group 40 >/dev/null
+  $bundle/bin/faceage split --in $data/sorted --out $data/split >/dev/null
+  $bundle/bin/faceage train --data $data/split --out $data/result --device cuda --arch convnext_atto \
+    --image-size 64 --epochs 2 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
+" > "$out/faceage.log" 2>&1; then smoke=passed; else status=1; fi
+tail -n 8 "$out/faceage.log"
+
+declare -A result
+if [ "${1:-}" != "--quick" ]; then
+  step "ConvNeXt-Tiny benchmark, batch 128, 224x224"
+  for mode in infer train; do
+    for precision in fp32 tf32; do
+      flag=0; [ $precision = tf32 ] && flag=1
+      line=$(timeout 120 "$bundle/bin/convnext_bench" --device cuda --mode $mode --batch 128 --size 224 --steps 5 \
+             --tf32 $flag 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
+      result[minitorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
+    done
+    for precision in fp32 tf32 bf16; do
+      args="--device cuda --channels-last --mode $mode --batch 128 --size 224 --steps 5"
+      [ $precision = tf32 ] && args="$args --tf32"
+      [ $precision = bf16 ] && args="$args --amp bf16"
+      line=$(timeout 120 "$python" tools/convnext_bench_torch.py $args 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
+      result[pytorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
+    done
+  done
+  result[minitorch,infer,bf16]="not built yet"
+  result[minitorch,train,bf16]="not built yet"
+fi
+
+step "summary"
+echo "CUDA tests: $([ "$test_status" = 0 ] && echo passed || echo "FAILED (exit $test_status)")"
+echo "faceage train --device cuda: $smoke"
+if [ "${1:-}" != "--quick" ]; then
+  echo
+  echo "ConvNeXt-Tiny, images/s (batch 128, 224x224)"
+  printf '%-10s %-6s %14s %14s\n' mode prec minitorch pytorch
+  for mode in infer train; do
+    for precision in fp32 tf32 bf16; do
+      printf '%-10s %-6s %14s %14s\n' $mode $precision "${result[minitorch,$mode,$precision]}" "${result[pytorch,$mode,$precision]}"
+    done
+  done
+fi
+exit $status
