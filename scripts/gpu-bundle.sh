@@ -3,7 +3,8 @@
 # (ignored by git; name it in the device tool's `carry`):
 #   bin/  test_cuda, faceage, convnext_bench (Release, portable x86-64, CUDA code for sm_90)
 #   lib/  the shared libraries they need that such a machine may lack (cairo, matio, hdf5, ...),
-#         as ldd resolves them here; glibc, the CUDA driver and cuBLAS are left to the machine.
+#         as ldd resolves them here; glibc, libstdc++, the CUDA driver and cuBLAS are left to
+#         the machine. Bundle and repository together must stay under the 64 MiB a call carries.
 # Then scripts/gpu-check.sh runs it there. The GPU machine has nvcc but no apt, so building
 # here, where the packages are, and carrying the result is the short way.
 set -euo pipefail
@@ -20,7 +21,8 @@ strip .gpu-bundle/bin/*
 for binary in .gpu-bundle/bin/*; do
   ldd "$binary" | awk '/=> \// {print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
-      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libcuda.so*|libcublas*) ;;
+      # glibc, the C++ runtime (the machine's is as new or newer), the driver and cuBLAS stay behind
+      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++*|libgcc_s*|libcuda.so*|libcublas*) ;;
       *) cp -n "$lib" .gpu-bundle/lib/ ;;
     esac
   done

@@ -14,7 +14,10 @@ bundle=.gpu-bundle
 [ -x "$bundle/bin/test_cuda" ] || { echo "gpu-check: no $bundle (run scripts/gpu-bundle.sh first, then carry it)"; exit 2; }
 python=$(command -v python3)
 cublas_dir=$("$python" -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
-export LD_LIBRARY_PATH="$PWD/$bundle/lib:${cublas_dir}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+# Our binaries find the carried libraries and cuBLAS through this path; Python (PyTorch) must not
+# see it, so it is set per command by `ours`, never exported.
+ours_path="$PWD/$bundle/lib:${cublas_dir}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+ours() { LD_LIBRARY_PATH="$ours_path" "$@"; }
 status=0
 step() { echo; echo "== $*"; }
 
@@ -22,7 +25,7 @@ step "GPU"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 
 step "CUDA tests (every op against the CPU, a ConvNeXt train step)"
-timeout 300 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda.log" | tail -n 40
+ours timeout 300 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda.log" | tail -n 40
 test_status=${PIPESTATUS[0]}
 [ "$test_status" = 0 ] || status=1
 
@@ -30,7 +33,7 @@ step "faceage train --device cuda (smoke run)"
 data=/tmp/gpu-check-data
 rm -rf "$data"
 smoke=failed
-if timeout 240 bash -c "
+if LD_LIBRARY_PATH="$ours_path" timeout 240 bash -c "
   set -e
   $bundle/bin/faceage synth --out $data/synth --identities 24 --per-identity 10 --size 96 --seed 5 >/dev/null
   $bundle/bin/faceage prepare --meta $data/synth/celebrity2000_meta.mat --images $data/synth/CACD2000 \
@@ -47,7 +50,7 @@ if [ "${1:-}" != "--quick" ]; then
   for mode in infer train; do
     for precision in fp32 tf32; do
       flag=0; [ $precision = tf32 ] && flag=1
-      line=$(timeout 120 "$bundle/bin/convnext_bench" --device cuda --mode $mode --batch 128 --size 224 --steps 5 \
+      line=$(ours timeout 120 "$bundle/bin/convnext_bench" --device cuda --mode $mode --batch 128 --size 224 --steps 5 \
              --tf32 $flag 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
       result[minitorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
     done
