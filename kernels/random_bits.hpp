@@ -68,4 +68,17 @@ MT_HOST_DEVICE inline double truncated_standard_normal(uint64_t seed, uint64_t c
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+// One draw of `dist` for element `counter` (Uniform [a, b), Normal(a, b), TruncNormal on
+// [a, b] with cdf_lo/cdf_hi = normal_cdf(a)/normal_cdf(b), RandInt in [a, b)).
+MT_HOST_DEVICE inline double random_draw(Distribution dist, uint64_t seed, uint64_t counter, double a, double b,
+                                         double cdf_lo, double cdf_hi) {
+  switch (dist) {
+    case Distribution::Uniform: return a + (b - a) * uniform01(seed, counter);
+    case Distribution::Normal: return a + b * standard_normal(seed, counter);
+    case Distribution::TruncNormal: return truncated_standard_normal(seed, counter, a, b, cdf_lo, cdf_hi);
+    case Distribution::RandInt: return std::floor(a + (b - a) * uniform01(seed, counter));
+  }
+  return 0;
+}
+
 }  // namespace minitorch::kernels

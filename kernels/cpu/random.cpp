@@ -20,15 +20,7 @@ void CpuBackend::random(Distribution dist, DType t, const Strided& out, uint64_t
     const double cdf_lo = normal_cdf(a), cdf_hi = normal_cdf(b);
     parallel_for(n, 16, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        const uint64_t counter = offset + uint64_t(i);
-        double v = 0;
-        switch (dist) {
-          case Distribution::Uniform: v = a + (b - a) * uniform01(seed, counter); break;
-          case Distribution::Normal: v = a + b * standard_normal(seed, counter); break;
-          case Distribution::TruncNormal: v = truncated_standard_normal(seed, counter, a, b, cdf_lo, cdf_hi); break;
-          case Distribution::RandInt: v = std::floor(a + (b - a) * uniform01(seed, counter)); break;
-        }
-        y[i] = T(v);
+        y[i] = T(random_draw(dist, seed, offset + uint64_t(i), a, b, cdf_lo, cdf_hi));
       }
     });
   });

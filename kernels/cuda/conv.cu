@@ -19,6 +19,33 @@ __device__ inline int64_t input_coordinate(int64_t out, int64_t stride, int64_t 
   return out * stride - pad + tap;
 }
 
+// Calls fn(position, i, j) for every output position whose tap (i, j) reads input pixel
+// (n, ih, iw): oh*s - p + i = ih and ow*s - p + j = iw. The gathers of the input gradients use it.
+template <class Fn>
+__device__ inline void for_each_tap_reading(const ConvGeometry& g, int64_t n, int64_t ih, int64_t iw, Fn fn) {
+  for (int64_t i = 0; i < g.kernel_h; ++i) {
+    const int64_t oh_s = ih + g.pad_h - i;  // = oh * stride
+    if (oh_s < 0 || oh_s % g.stride_h != 0 || oh_s / g.stride_h >= g.out_h) continue;
+    for (int64_t j = 0; j < g.kernel_w; ++j) {
+      const int64_t ow_s = iw + g.pad_w - j;
+      if (ow_s < 0 || ow_s % g.stride_w != 0 || ow_s / g.stride_w >= g.out_w) continue;
+      fn((n * g.out_h + oh_s / g.stride_h) * g.out_w + ow_s / g.stride_w, i, j);
+    }
+  }
+}
+
+// (n, ih, iw, c) of an NHWC input element.
+struct InputElement {
+  int64_t n, ih, iw, c;
+};
+__device__ inline InputElement input_element(const ConvGeometry& g, int64_t idx) {
+  const int64_t c = idx % g.channels;
+  int64_t rest = idx / g.channels;
+  const int64_t iw = rest % g.in_w;
+  rest /= g.in_w;
+  return {rest / g.in_h, rest % g.in_h, iw, c};
+}
+
 template <class T>
 __global__ void depthwise_forward_kernel(ConvGeometry g, const T* x, const T* w, const T* bias, T* y) {
   using A = acc_t<T>;
@@ -51,25 +78,11 @@ __global__ void depthwise_input_grad_kernel(ConvGeometry g, const T* gy, const T
   using A = acc_t<T>;
   const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels;
   MT_GRID_STRIDE_LOOP(idx, n_in) {
-    const int64_t c = idx % g.channels;
-    int64_t rest = idx / g.channels;
-    const int64_t iw = rest % g.in_w;
-    rest /= g.in_w;
-    const int64_t ih = rest % g.in_h;
-    const int64_t n = rest / g.in_h;
+    const InputElement e = input_element(g, idx);
     A acc = 0;
-    for (int64_t i = 0; i < g.kernel_h; ++i) {
-      const int64_t oh_s = ih + g.pad_h - i;  // = oh * stride
-      if (oh_s < 0 || oh_s % g.stride_h != 0 || oh_s / g.stride_h >= g.out_h) continue;
-      const int64_t oh = oh_s / g.stride_h;
-      for (int64_t j = 0; j < g.kernel_w; ++j) {
-        const int64_t ow_s = iw + g.pad_w - j;
-        if (ow_s < 0 || ow_s % g.stride_w != 0 || ow_s / g.stride_w >= g.out_w) continue;
-        const int64_t ow = ow_s / g.stride_w;
-        acc += convert<A>(gy[((n * g.out_h + oh) * g.out_w + ow) * g.channels + c]) *
-               convert<A>(w[(i * g.kernel_w + j) * g.channels + c]);
-      }
-    }
+    for_each_tap_reading(g, e.n, e.ih, e.iw, [&](int64_t position, int64_t i, int64_t j) {
+      acc += convert<A>(gy[position * g.channels + e.c]) * convert<A>(w[(i * g.kernel_w + j) * g.channels + e.c]);
+    });
     gx[idx] = convert<T>(acc);
   }
 }
@@ -114,23 +127,11 @@ __global__ void col2im_kernel(ConvGeometry g, const T* cols, T* gx) {
   const int64_t row = g.kernel_h * g.kernel_w * g.channels;
   const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels;
   MT_GRID_STRIDE_LOOP(idx, n_in) {
-    const int64_t c = idx % g.channels;
-    int64_t rest = idx / g.channels;
-    const int64_t iw = rest % g.in_w;
-    rest /= g.in_w;
-    const int64_t ih = rest % g.in_h;
-    const int64_t n = rest / g.in_h;
+    const InputElement e = input_element(g, idx);
     A acc = 0;
-    for (int64_t i = 0; i < g.kernel_h; ++i) {
-      const int64_t oh_s = ih + g.pad_h - i;
-      if (oh_s < 0 || oh_s % g.stride_h != 0 || oh_s / g.stride_h >= g.out_h) continue;
-      for (int64_t j = 0; j < g.kernel_w; ++j) {
-        const int64_t ow_s = iw + g.pad_w - j;
-        if (ow_s < 0 || ow_s % g.stride_w != 0 || ow_s / g.stride_w >= g.out_w) continue;
-        const int64_t position = (n * g.out_h + oh_s / g.stride_h) * g.out_w + ow_s / g.stride_w;
-        acc += convert<A>(cols[position * row + (i * g.kernel_w + j) * g.channels + c]);
-      }
-    }
+    for_each_tap_reading(g, e.n, e.ih, e.iw, [&](int64_t position, int64_t i, int64_t j) {
+      acc += convert<A>(cols[position * row + (i * g.kernel_w + j) * g.channels + e.c]);
+    });
     gx[idx] = convert<T>(acc);
   }
 }

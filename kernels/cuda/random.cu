@@ -15,15 +15,7 @@ template <class T>
 __global__ void random_kernel(Distribution dist, int64_t n, T* out, uint64_t seed, uint64_t offset, double a, double b,
                               double cdf_lo, double cdf_hi) {
   MT_GRID_STRIDE_LOOP(i, n) {
-    const uint64_t counter = offset + uint64_t(i);
-    double v = 0;
-    switch (dist) {
-      case Distribution::Uniform: v = a + (b - a) * uniform01(seed, counter); break;
-      case Distribution::Normal: v = a + b * standard_normal(seed, counter); break;
-      case Distribution::TruncNormal: v = truncated_standard_normal(seed, counter, a, b, cdf_lo, cdf_hi); break;
-      case Distribution::RandInt: v = floor(a + (b - a) * uniform01(seed, counter)); break;
-    }
-    out[i] = convert<T>(v);
+    out[i] = convert<T>(random_draw(dist, seed, offset + uint64_t(i), a, b, cdf_lo, cdf_hi));
   }
 }
 
