@@ -50,12 +50,12 @@ if [ "${1:-}" != "--quick" ]; then
   for mode in infer train; do
     for precision in fp32 tf32; do
       flag=0; [ $precision = tf32 ] && flag=1
-      line=$(ours timeout 120 "$bundle/bin/convnext_bench" --device cuda --mode $mode --batch 128 --size 224 --steps 5 \
+      line=$(ours timeout 120 "$bundle/bin/convnext_bench" --device cuda --mode $mode --batch 128 --size 224 --steps 3 \
              --tf32 $flag 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
       result[minitorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
     done
     for precision in fp32 tf32 bf16; do
-      args="--device cuda --channels-last --mode $mode --batch 128 --size 224 --steps 5"
+      args="--device cuda --channels-last --mode $mode --batch 128 --size 224 --steps 3"
       [ $precision = tf32 ] && args="$args --tf32"
       [ $precision = bf16 ] && args="$args --amp bf16"
       line=$(timeout 120 "$python" tools/convnext_bench_torch.py $args 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
