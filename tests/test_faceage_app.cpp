@@ -74,6 +74,7 @@ std::pair<int, std::string> run_stdout(const std::string& args) {
 // the browser decoded, as "loaded/total", plus a screenshot; "" when Chromium is not installed.
 // The check runs in a copy of the page beside the original (so relative image paths resolve)
 // with a script that counts, after the load event, the <img> elements with a decoded size.
+// Each Chromium run is bounded by timeout(1), so a stuck browser fails the test instead of hanging it.
 std::string images_loaded_in_chromium(const fs::path& report, const fs::path& screenshot) {
   const char* browser = nullptr;
   for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
@@ -88,7 +89,7 @@ std::string images_loaded_in_chromium(const fs::path& report, const fs::path& sc
               " document.body.setAttribute('data-images-loaded', ok + '/' + all.length); });</script>");
   const fs::path page = report.parent_path() / "report_browser_check.html";
   std::ofstream(page, std::ios::binary) << html;
-  const std::string flags = std::string(browser) +
+  const std::string flags = "timeout 120 " + std::string(browser) +
                             " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
                             " --user-data-dir=" + (report.parent_path() / "chromium-profile").string() +
                             " --allow-file-access-from-files --virtual-time-budget=10000 --window-size=1200,2400 ";
