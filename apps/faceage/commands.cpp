@@ -89,7 +89,7 @@ Commands::Commands(CLI::App& app) {
 namespace {
 
 int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t image_size) {
-  auto model = load_trained_model(checkpoint);
+  auto model = load_trained_model(checkpoint).model;
   model->eval();
   using namespace data::transforms;
   data::ImageFolder val((fs::path(data_dir) / "val").string(),
@@ -126,10 +126,9 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
 // checkpoint gets the preset its weights were trained with (resize 236, center crop 224).
 int run_predict(const std::string& weights, int64_t topk, bool json, int64_t image_size,
                 const std::vector<std::string>& images) {
-  auto model = load_trained_model(weights);
+  auto [model, names] = load_trained_model(weights);
   model->eval();
   const int64_t classes = model->config().num_classes;
-  const std::vector<std::string> names = trained_class_names(weights, classes);
   using namespace data::transforms;
   const Compose transform = classes == 1000 ? models::imagenet_eval_preset()
                                             : Compose({Resize(image_size, image_size), ToTensor(),

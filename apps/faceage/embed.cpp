@@ -16,7 +16,7 @@ void embed(const EmbedOptions& o) {
   MT_CHECK(o.layer == "logits" || o.layer == "pooled", "--layer must be logits or pooled, got '", o.layer, "'");
   MT_CHECK(o.image_size >= 32 && o.batch_size > 0 && o.workers >= 0, "embed: invalid image size, batch size or workers");
   ensure_writable_dir(o.out_dir, "output");
-  auto model = load_trained_model(o.checkpoint);
+  auto model = load_trained_model(o.checkpoint).model;
   model->eval();
   using namespace data::transforms;
   // Deterministic features: the evaluation transform and dataset order for both splits.

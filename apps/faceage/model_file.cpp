@@ -21,7 +21,7 @@ SafetensorsMetadata read_metadata(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<models::ConvNeXt> load_trained_model(const std::string& path, const std::string& arch_if_unknown) {
+TrainedModel load_trained_model(const std::string& path, const std::string& arch_if_unknown) {
   const nn::NamedTensors tensors = models::read_weights_file(path);
   const SafetensorsMetadata meta = read_metadata(path);
   const std::string arch = meta.count("arch") ? meta.at("arch") : arch_if_unknown;
@@ -32,24 +32,20 @@ std::unique_ptr<models::ConvNeXt> load_trained_model(const std::string& path, co
   MT_CHECK(classes > 0, path, ": no classifier weights (classifier.2.weight) in this checkpoint");
   models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(arch);
   config.num_classes = classes;
-  auto model = std::make_unique<models::ConvNeXt>(config);
-  const auto report = models::load_convnext_weights(*model, tensors);
+  TrainedModel out;
+  out.model = std::make_unique<models::ConvNeXt>(config);
+  const auto report = models::load_convnext_weights(*out.model, tensors);
   std::fprintf(stderr, "faceage: %s from %s\n", report.message.c_str(), path.c_str());
-  return model;
-}
-
-std::vector<std::string> trained_class_names(const std::string& path, int64_t num_classes) {
-  const SafetensorsMetadata meta = read_metadata(path);
+  // Class names: those `faceage train` saved, ImageNet's for a 1000-class checkpoint, else none.
   if (meta.count("classes")) {
-    std::vector<std::string> names;
     std::string line;
-    for (std::istringstream lines(meta.at("classes")); std::getline(lines, line);) names.push_back(line);
-    MT_CHECK(int64_t(names.size()) == num_classes, path, ": its metadata names ", names.size(), " classes but the model has ",
-             num_classes);
-    return names;
+    for (std::istringstream lines(meta.at("classes")); std::getline(lines, line);) out.class_names.push_back(line);
+    MT_CHECK(int64_t(out.class_names.size()) == classes, path, ": its metadata names ", out.class_names.size(),
+             " classes but the model has ", classes);
+  } else if (classes == 1000) {
+    out.class_names = models::imagenet_class_names();
   }
-  if (num_classes == 1000) return models::imagenet_class_names();
-  return {};
+  return out;
 }
 
 }  // namespace faceage
