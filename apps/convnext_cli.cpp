@@ -22,18 +22,19 @@ using namespace minitorch;
 
 namespace {
 
-std::unique_ptr<models::ConvNeXt> load_model(const std::string& arch, const std::string& weights, int64_t num_classes) {
+std::unique_ptr<models::ConvNeXt> load_model(const std::string& arch, const std::string& weights,
+                                             const nn::NamedTensors& checkpoint, int64_t num_classes) {
   models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(arch);
   config.num_classes = num_classes;
   auto model = std::make_unique<models::ConvNeXt>(config);
-  const auto report = models::load_convnext_weights(*model, models::read_weights_file(weights));
+  const auto report = models::load_convnext_weights(*model, checkpoint);
   std::fprintf(stderr, "convnext: %s from %s\n", report.message.c_str(), weights.c_str());
   return model;
 }
 
 int predict(const std::string& arch, const std::string& weights, int64_t topk, bool json,
             const std::vector<std::string>& images) {
-  auto model = load_model(arch, weights, 1000);
+  auto model = load_model(arch, weights, models::read_weights_file(weights), 1000);
   model->eval();
   const auto preprocess = models::imagenet_eval_preset();
   const std::vector<std::string> names = models::imagenet_class_names();
@@ -48,10 +49,8 @@ int predict(const std::string& arch, const std::string& weights, int64_t topk, b
 
 int convert(const std::string& arch, const std::string& in, const std::string& out) {
   const auto checkpoint = models::read_weights_file(in);
-  int64_t classes = 1000;
-  for (const auto& [name, t] : models::to_torchvision_names(checkpoint))
-    if (name == "classifier.2.weight") classes = t.size(0);
-  auto model = load_model(arch, in, classes);
+  const int64_t head = models::head_classes(checkpoint), classes = head > 0 ? head : 1000;
+  auto model = load_model(arch, in, checkpoint, classes);
   models::save_convnext_weights(out, *model, arch);
   std::fprintf(stderr, "convnext: wrote %s (%s, %lld classes, torchvision names)\n", out.c_str(), arch.c_str(),
                (long long)classes);

@@ -116,12 +116,20 @@ nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, Checkp
   return out;
 }
 
+namespace {
+int64_t classifier_rows(const nn::NamedTensors& torchvision_state) {
+  for (const auto& [n, t] : torchvision_state)
+    if (n == "classifier.2.weight") return t.size(0);
+  return -1;
+}
+}  // namespace
+
+int64_t head_classes(const nn::NamedTensors& checkpoint) { return classifier_rows(to_torchvision_names(checkpoint)); }
+
 LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint) {
   LoadReport report;
   nn::NamedTensors state = to_torchvision_names(checkpoint, &report.layout);
-  int64_t head_classes = -1;
-  for (const auto& [n, t] : state)
-    if (n == "classifier.2.weight") head_classes = t.size(0);
+  const int64_t head_classes = classifier_rows(state);
   if (head_classes >= 0 && head_classes != model.config().num_classes) {
     nn::NamedTensors without_head;
     for (auto& [n, t] : state)
@@ -144,12 +152,13 @@ LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkp
   return report;
 }
 
-nn::NamedTensors read_weights_file(const std::string& path) {
+nn::NamedTensors read_weights_file(const std::string& path, SafetensorsMetadata* metadata) {
   std::ifstream in(path, std::ios::binary);
   MT_CHECK(in.good(), "weights: cannot open '", path, "'");
   char magic[2] = {0, 0};
   in.read(magic, 2);
-  const StateDict dict = (magic[0] == 'P' && magic[1] == 'K') ? load_pth(path) : load_safetensors(path);
+  if (metadata) metadata->clear();
+  const StateDict dict = (magic[0] == 'P' && magic[1] == 'K') ? load_pth(path) : load_safetensors(path, metadata);
   nn::NamedTensors out;
   for (const auto& [name, t] : dict) out.emplace_back(name, t);
   return out;

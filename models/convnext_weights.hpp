@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "minitorch/io/safetensors.hpp"
 #include "minitorch/nn/module.hpp"
 #include "models/convnext.hpp"
 
@@ -35,9 +36,13 @@ struct LoadReport {
 // any other missing, unexpected or mis-shaped key is an Error listing them.
 LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint);
 
+// The classes of a checkpoint's head: the rows of its classifier, -1 when it has none. Any layout.
+int64_t head_classes(const nn::NamedTensors& checkpoint);
+
 // Reads every tensor of a weights file: a torch.save archive (.pth, recognised by its zip
-// signature) or a safetensors file; the names are the file's own.
-nn::NamedTensors read_weights_file(const std::string& path);
+// signature) or a safetensors file; the names are the file's own. `metadata`, when given,
+// receives a safetensors file's "__metadata__" (nothing for a .pth).
+nn::NamedTensors read_weights_file(const std::string& path, SafetensorsMetadata* metadata = nullptr);
 // Writes minitorch's own format: safetensors with torchvision's names and the architecture in
 // the metadata ("arch", "num_classes", and "classes": the class names one per line, when given).
 void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch,

@@ -31,11 +31,15 @@ std::string read_all(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Runs the faceage binary; returns its exit status and what it printed on stderr.
-std::pair<int, std::string> run(const std::string& args) {
-  const std::string err = "/tmp/faceage_test_stderr.txt";
-  const int status = std::system((std::string(FACEAGE_BINARY) + " " + args + " >/dev/null 2>" + err).c_str());
-  return {WEXITSTATUS(status), read_all(err)};
+struct RunResult {
+  int status;
+  std::string out, err;
+};
+// Runs the faceage binary; returns its exit status and what it printed on stdout and stderr.
+RunResult run(const std::string& args) {
+  const std::string out = "/tmp/faceage_test_stdout.txt", err = "/tmp/faceage_test_stderr.txt";
+  const int status = std::system((std::string(FACEAGE_BINARY) + " " + args + " >" + out + " 2>" + err).c_str());
+  return {WEXITSTATUS(status), read_all(out), read_all(err)};
 }
 
 // A tiny synthetic set, prepared and split: 6 age groups of 10 images (8 train, 2 val).
@@ -61,13 +65,6 @@ std::string make_tiny_split(const fs::path& root) {
   sp.out_dir = (root / "split").string();
   for (const auto& [name, sizes] : faceage::split(sp)) CHECK(sizes.second == (sizes.first + sizes.second + 4) / 5);
   return sp.out_dir;
-}
-
-// Runs the faceage binary; returns its exit status and what it printed on stdout.
-std::pair<int, std::string> run_stdout(const std::string& args) {
-  const std::string out = "/tmp/faceage_test_stdout.txt";
-  const int status = std::system((std::string(FACEAGE_BINARY) + " " + args + " >" + out + " 2>/dev/null").c_str());
-  return {WEXITSTATUS(status), read_all(out)};
 }
 
 // Opens report.html in headless Chromium (Debian's package) and returns how many of its images
@@ -186,11 +183,11 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
 
   // predict names the classes the model was trained on (saved in the checkpoint's metadata).
   const fs::path image = *fs::directory_iterator(fs::path(split_dir) / "val" / "30s");
-  const auto [text_status, text] = run_stdout("predict --topk 6 --image-size 32 --weights " + e.checkpoint + " " + image.string());
+  const auto [text_status, text, text_err] = run("predict --topk 6 --image-size 32 --weights " + e.checkpoint + " " + image.string());
   CHECK(text_status == 0);
   CHECK(text.rfind(image.string() + "\n", 0) == 0);
   for (const char* group : {"10s", "20s", "30s", "40s", "50s", "60s"}) CHECK(text.find(std::string("  ") + group + "\n") != std::string::npos);
-  const auto [json_status, json] = run_stdout("predict --json --topk 2 --image-size 32 --weights " + e.checkpoint + " " + image.string());
+  const auto [json_status, json, json_err] = run("predict --json --topk 2 --image-size 32 --weights " + e.checkpoint + " " + image.string());
   CHECK(json_status == 0);
   CHECK(json.rfind("{\"image\":\"" + image.string() + "\",\"topk\":[{\"class\":", 0) == 0);
   CHECK(json.find("\"name\":\"") != std::string::npos);
@@ -221,13 +218,13 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
     cases.push_back({"train --data /tmp --out /tmp/faceage_bad --device cuda", "--device cuda: no CUDA device"});
   for (const auto& [args, fragment] : cases) {
     CAPTURE(args);
-    const auto [status, err] = run(args);
+    const auto [status, out, err] = run(args);
     CHECK(status != 0);
     CHECK(err.find(fragment) != std::string::npos);
     CHECK(err.find("faceage: error: ") == 0);
     CHECK(std::count(err.begin(), err.end(), '\n') == 1);
   }
-  CHECK(run("train").first != 0);  // missing required options: CLI11's usage error
+  CHECK(run("train").status != 0);  // missing required options: CLI11's usage error
 }
 
 TEST_CASE("floats in the CSVs are written as Python's repr, as pandas does") {
@@ -252,7 +249,7 @@ TEST_CASE("predict with an ImageNet checkpoint prints ImageNet class names") {
   const std::string weights = (dir / "atto_imagenet.safetensors").string();
   models::save_convnext_weights(weights, model, "convnext_atto");  // no class names: ImageNet's are used
   const std::string image = std::string(MINITORCH_FIXTURES) + "/data/photo_250.jpg";
-  const auto [status, json] = run_stdout("predict --json --topk 3 --weights " + weights + " " + image);
+  const auto [status, json, err] = run("predict --json --topk 3 --weights " + weights + " " + image);
   REQUIRE(status == 0);
   // Every printed class carries the ImageNet name of its index.
   size_t at = 0, printed = 0;
@@ -311,7 +308,7 @@ TEST_CASE("Ctrl-C during training leaves a checkpoint that --resume continues fr
 
   const int64_t done = load_checkpoint((out / "checkpoint").string()).epoch;
   CHECK(done >= 1);
-  const auto [resumed_status, resumed] = run_stdout(common + " --resume --epochs " + std::to_string(done + 1));
+  const auto [resumed_status, resumed, resumed_err] = run(common + " --resume --epochs " + std::to_string(done + 1));
   CAPTURE(resumed);
   CHECK(resumed_status == 0);
   CHECK(resumed.find("Resuming after epoch " + std::to_string(done) + "\n") != std::string::npos);

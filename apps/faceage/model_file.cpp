@@ -11,24 +11,11 @@ namespace faceage {
 
 using namespace minitorch;
 
-namespace {
-
-SafetensorsMetadata read_metadata(const std::string& path) {
-  SafetensorsMetadata meta;
-  if (path.size() > 12 && path.substr(path.size() - 12) == ".safetensors") load_safetensors(path, &meta);
-  return meta;
-}
-
-}  // namespace
-
 TrainedModel load_trained_model(const std::string& path, const std::string& arch_if_unknown) {
-  const nn::NamedTensors tensors = models::read_weights_file(path);
-  const SafetensorsMetadata meta = read_metadata(path);
+  SafetensorsMetadata meta;
+  const nn::NamedTensors tensors = models::read_weights_file(path, &meta);
   const std::string arch = meta.count("arch") ? meta.at("arch") : arch_if_unknown;
-  // The class count is the checkpoint's own: its classifier's rows.
-  int64_t classes = -1;
-  for (const auto& [name, t] : models::to_torchvision_names(tensors))
-    if (name == "classifier.2.weight") classes = t.size(0);
+  const int64_t classes = models::head_classes(tensors);  // the checkpoint's own class count
   MT_CHECK(classes > 0, path, ": no classifier weights (classifier.2.weight) in this checkpoint");
   models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(arch);
   config.num_classes = classes;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "commands.hpp"
 #include "files.hpp"
@@ -41,10 +42,13 @@ std::string html_escape(const std::string& s) {
 constexpr const char* kReportFigures[] = {"convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png",
                                           "convnext_pca.png", "convnext_tsne.png"};
 
+constexpr std::string_view kFigureEnd = "<!--/figure-->";
+std::string figure_start(const std::string& name) { return "<!--figure:" + name + "-->"; }
+
 // One figure of the report between markers, so that `plot` can fill in the projections later:
 // the image when its file exists, else a line saying which command draws it.
 std::string figure_html(const std::string& out_dir, const std::string& name) {
-  const std::string open = "<!--figure:" + name + "-->", close = "<!--/figure-->";
+  const std::string open = figure_start(name), close(kFigureEnd);
   if (fs::exists(fs::path(out_dir) / name))
     return open + "<figure><img src=\"" + name + "\" alt=\"" + name + "\"><figcaption>" + name +
            "</figcaption></figure>" + close;
@@ -60,10 +64,10 @@ void refresh_report_figures(const std::string& out_dir) {
   std::ifstream in(path, std::ios::binary);
   std::string html((std::istreambuf_iterator<char>(in)), {});
   for (const char* f : kReportFigures) {
-    const size_t begin = html.find("<!--figure:" + std::string(f) + "-->");
-    const size_t end = begin == std::string::npos ? begin : html.find("<!--/figure-->", begin);
+    const size_t begin = html.find(figure_start(f));
+    const size_t end = begin == std::string::npos ? begin : html.find(kFigureEnd, begin);
     if (end == std::string::npos) continue;  // not a report of ours: leave it alone
-    html.replace(begin, end + 14 - begin, figure_html(out_dir, f));
+    html.replace(begin, end + kFigureEnd.size() - begin, figure_html(out_dir, f));
   }
   write_text_atomic(path.string(), html);
 }

@@ -1,9 +1,6 @@
 // Counter-based random numbers: element i of a fill gets random_bits(seed, offset + i), a pure
 // function of its position. Any thread may compute any element, so results never depend on the
 // thread count, and a generator only has to remember (seed, offset).
-#include <cmath>
-#include <numbers>
-
 #include "cpu_backend.hpp"
 #include "loops.hpp"
 #include "random_bits.hpp"
@@ -19,9 +16,7 @@ void CpuBackend::random(Distribution dist, DType t, const Strided& out, uint64_t
     T* y = static_cast<T*>(out.data);
     const double cdf_lo = normal_cdf(a), cdf_hi = normal_cdf(b);
     parallel_for(n, 16, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        y[i] = T(random_draw(dist, seed, offset + uint64_t(i), a, b, cdf_lo, cdf_hi));
-      }
+      for (int64_t i = begin; i < end; ++i) y[i] = T(random_draw(dist, seed, offset + uint64_t(i), a, b, cdf_lo, cdf_hi));
     });
   });
 }

@@ -120,31 +120,23 @@ __host__ __device__ inline To convert(From v) {
   }
 }
 
-template <class T> struct TypeTag { using type = T; };
+// The device's storage type of each element type: CUDA's own 16-bit floats.
+template <class T> struct DeviceStorage { using type = T; };
+template <> struct DeviceStorage<Float16> { using type = __half; };
+template <> struct DeviceStorage<BFloat16> { using type = __nv_bfloat16; };
 
-// Calls f(TypeTag<T>{}) with T the device storage type of t.
+// minitorch::visit_dtype (dtype.hpp) with the device's storage types: f(TypeTag<T>{}).
 template <class F>
 void visit_device_dtype(DType t, F&& f) {
-  switch (t) {
-    case DType::Bool: return f(TypeTag<bool>{});
-    case DType::UInt8: return f(TypeTag<uint8_t>{});
-    case DType::Int64: return f(TypeTag<int64_t>{});
-    case DType::Float16: return f(TypeTag<__half>{});
-    case DType::BFloat16: return f(TypeTag<__nv_bfloat16>{});
-    case DType::Float32: return f(TypeTag<float>{});
-    case DType::Float64: return f(TypeTag<double>{});
-  }
+  visit_dtype(t, [&](auto tag) { f(TypeTag<typename DeviceStorage<typename decltype(tag)::type>::type>{}); });
 }
-// Same, for the floating types only (the others are an Error naming `what`).
+// Same, for the floating types only (16-bit included); the others are an Error naming `what`.
 template <class F>
 void visit_device_floating_dtype(DType t, const char* what, F&& f) {
-  switch (t) {
-    case DType::Float16: return f(TypeTag<__half>{});
-    case DType::BFloat16: return f(TypeTag<__nv_bfloat16>{});
-    case DType::Float32: return f(TypeTag<float>{});
-    case DType::Float64: return f(TypeTag<double>{});
-    default: detail::fail(what, ": the cuda kernel takes floating-point tensors, got ", dtype_name(t));
-  }
+  MT_CHECK(is_floating(t), what, ": the cuda kernel takes floating-point tensors, got ", dtype_name(t));
+  visit_device_dtype(t, [&](auto tag) {
+    if constexpr (is_float_v<typename decltype(tag)::type>) f(tag);
+  });
 }
 
 // ---- strided views ---------------------------------------------------------------------------

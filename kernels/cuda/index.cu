@@ -87,17 +87,14 @@ __global__ void scatter_add_kernel(IndexedOffsets o, int64_t n, T* out, const in
   }
 }
 
-// The types with a hardware atomicAdd.
+// The types with a hardware atomicAdd: all but bool and uint8.
 template <class F>
 void visit_atomic_dtype(DType t, const char* what, F&& f) {
-  switch (t) {
-    case DType::Float32: return f(TypeTag<float>{});
-    case DType::Float64: return f(TypeTag<double>{});
-    case DType::BFloat16: return f(TypeTag<__nv_bfloat16>{});
-    case DType::Float16: return f(TypeTag<__half>{});
-    case DType::Int64: return f(TypeTag<int64_t>{});
-    default: detail::fail(what, ": the cuda kernel does not add ", dtype_name(t));
-  }
+  MT_CHECK(t != DType::Bool && t != DType::UInt8, what, ": the cuda kernel does not add ", dtype_name(t));
+  visit_device_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (!std::is_same_v<T, bool> && !std::is_same_v<T, uint8_t>) f(tag);
+  });
 }
 
 }  // namespace

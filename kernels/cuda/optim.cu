@@ -17,23 +17,13 @@ __global__ void sgd_kernel(int64_t n, T* p, const T* g, T* buf, SgdStep s) {
   MT_GRID_STRIDE_LOOP(i, n) math::sgd_update(p[i], g[i], buf ? buf + i : nullptr, s);
 }
 
-// The optimizer state is kept in float32 or float64 (master weights): 16-bit parameters are an
-// Error here, as their updates would round away.
-template <class F>
-void visit_master_dtype(DType t, const char* what, F&& f) {
-  switch (t) {
-    case DType::Float32: return f(TypeTag<float>{});
-    case DType::Float64: return f(TypeTag<double>{});
-    default: detail::fail(what, ": the cuda kernel updates float32 or float64 parameters, got ", dtype_name(t));
-  }
-}
-
 }  // namespace
 
 void CudaBackend::adam_step(DType t, int64_t n, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
                             const AdamStep& s) {
   if (n == 0) return;
-  visit_master_dtype(t, "adam_step", [&](auto tag) {
+  // Parameters are float32 or float64 (master weights): 16-bit updates would round away.
+  visit_floating_dtype(t, "adam_step", [&](auto tag) {
     using T = typename decltype(tag)::type;
     adam_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, static_cast<T*>(param), static_cast<const T*>(grad),
                                                           static_cast<T*>(exp_avg), static_cast<T*>(exp_avg_sq),
@@ -45,7 +35,7 @@ void CudaBackend::adam_step(DType t, int64_t n, void* param, const void* grad, v
 void CudaBackend::sgd_step(DType t, int64_t n, void* param, const void* grad, void* momentum_buffer,
                            const SgdStep& s) {
   if (n == 0) return;
-  visit_master_dtype(t, "sgd_step", [&](auto tag) {
+  visit_floating_dtype(t, "sgd_step", [&](auto tag) {
     using T = typename decltype(tag)::type;
     sgd_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, static_cast<T*>(param), static_cast<const T*>(grad),
                                                          static_cast<T*>(momentum_buffer), s);

@@ -81,11 +81,11 @@ void check_index_tensor(const char* op, const Tensor& index) {
   MT_CHECK(index.dtype() == kInt64, op, ": index must be int64, got ", dtype_name(index.dtype()));
 }
 
-// The CPU kernels check every index before they write; on other devices the op checks the
-// range here (a min and a max read back), because a bad index in a GPU kernel is an illegal
-// memory access, not an Error.
-void check_range_on_device(const char* op, const Tensor& index, int64_t size) {
-  if (index.device().is_cpu() || index.numel() == 0) return;
+// Every index must lie in [0, size): checked here, before any kernel runs, for every device (a
+// min and a max of the index; on a GPU a bad index would be an illegal memory access, not an
+// Error).
+void check_index_range(const char* op, const Tensor& index, int64_t size) {
+  if (index.numel() == 0) return;
   const int64_t lo = int64_t(amin(index).item()), hi = int64_t(amax(index).item());
   MT_CHECK(lo >= 0 && hi < size, op, ": index ", lo < 0 ? lo : hi, " is out of range for a dimension of size ", size,
            " (expected 0 <= index < ", size, ")");
@@ -102,7 +102,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Shape out_shape = x.shape();
   if (x.dim() > 0) out_shape[size_t(d)] = idx.numel();
   const Around a = around(x.shape(), d);
-  check_range_on_device("index_select", idx, a.size);
+  check_index_range("index_select", idx, a.size);
   Tensor out = empty(out_shape, {.dtype = x.dtype(), .device = x.device()});
   internal::backend(x).index_select(x.dtype(), src.raw_data(), a.outer, a.size, a.inner, static_cast<const int64_t*>(idx.raw_data()),
                                     idx.numel(), out.raw_data());
@@ -126,7 +126,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
   Tensor out = x.detach().clone();
   const Tensor src = source.detach().contiguous();
   const Around a = around(x.shape(), d);
-  check_range_on_device("index_add", idx, a.size);
+  check_index_range("index_add", idx, a.size);
   internal::backend(x).index_add(x.dtype(), out.raw_data(), a.outer, a.size, a.inner, static_cast<const int64_t*>(idx.raw_data()),
                                  idx.numel(), src.raw_data());
   return record("IndexAddBackward0", {x, source}, out, [d, idx](const Tensor& g) {
@@ -143,7 +143,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     MT_CHECK(k == d || index.size(k) <= x.size(k), "gather: index shape ", shape_str(index.shape()),
              " is larger than input shape ", shape_str(x.shape()), " in dim ", k);
   Tensor out = empty(index.shape(), {.dtype = x.dtype(), .device = x.device()});
-  check_range_on_device("gather", index, x.size(d));
+  check_index_range("gather", index, x.size(d));
   internal::backend(x).gather(x.dtype(), strided(x, "gather"), int(d), strided(index, "gather"), strided(out));
   const Shape in_shape = x.shape();
   return record("GatherBackward0", {x}, out, [=](const Tensor& g) {
@@ -166,7 +166,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
   MT_CHECK(src.dtype() == x.dtype(), "scatter_add: src dtype ", dtype_name(src.dtype()), " differs from ",
            dtype_name(x.dtype()));
   Tensor out = x.detach().clone();
-  check_range_on_device("scatter_add", index, x.size(d));
+  check_index_range("scatter_add", index, x.size(d));
   internal::backend(x).scatter_add(x.dtype(), strided(out), int(d), strided(index, "scatter_add"),
                                    strided(src, "scatter_add"));
   const Shape src_shape = src.shape();
