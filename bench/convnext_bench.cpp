@@ -1,7 +1,7 @@
 // ConvNeXt inference or a full training step (forward, cross-entropy, backward, Adam), timed.
 //
 //   ./build/bench/convnext_bench --mode infer|train --batch B --size S --threads T [--steps N]
-//                                [--arch convnext_tiny] [--device cpu|cuda] [--tf32 0|1]
+//                                [--arch convnext_tiny] [--device cpu|cuda] [--tf32 0|1] [--amp none|bf16]
 // Prints one line per timed step, then one JSON line: ms_per_img, images_per_s, gflops,
 // peak_fma_gflops (CPU), peak_rss_mib, peak_tensor_mib (the device's) and the settings.
 // tools/convnext_bench_torch.py measures PyTorch the same way. On the GPU each step ends with
@@ -34,7 +34,7 @@ double peak_rss_mib() {
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "convnext_bench: %s\nusage: convnext_bench --mode infer|train --batch B --size S --threads T"
-                       " [--steps N] [--arch NAME]\n", message.c_str());
+                       " [--steps N] [--arch NAME] [--device cpu|cuda] [--tf32 0|1] [--amp none|bf16]\n", message.c_str());
   std::exit(2);
 }
 
@@ -48,7 +48,7 @@ int64_t positive(const char* flag, const char* value) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::string mode = "infer", arch = "convnext_tiny", device_name = "cpu";
+  std::string mode = "infer", arch = "convnext_tiny", device_name = "cpu", amp = "none";
   bool tf32 = false;
   int64_t batch = 32, size = 224, threads = get_num_threads(), steps = 3;
   for (int i = 1; i < argc; i += 2) {
@@ -62,10 +62,12 @@ int main(int argc, char** argv) try {
     else if (flag == "--steps") steps = positive("--steps", argv[i + 1]);
     else if (flag == "--device") device_name = argv[i + 1];
     else if (flag == "--tf32") tf32 = std::string(argv[i + 1]) == "1";
+    else if (flag == "--amp") amp = argv[i + 1];
     else usage_error("unknown flag " + flag);
   }
   if (mode != "infer" && mode != "train") usage_error("--mode must be infer or train, got '" + mode + "'");
   if (device_name != "cpu" && device_name != "cuda") usage_error("--device must be cpu or cuda, got '" + device_name + "'");
+  if (amp != "none" && amp != "bf16") usage_error("--amp must be none or bf16, got '" + amp + "'");
   const Device device = device_name == "cuda" ? kCUDA : kCPU;
   set_num_threads(int(threads));
   cuda::set_allow_tf32(tf32);
@@ -80,6 +82,7 @@ int main(int argc, char** argv) try {
   else model.eval();
 
   auto run_step = [&] {
+    AutocastGuard autocast(amp == "bf16");  // bf16 matrix products, float32 master weights
     if (!train) {
       NoGradGuard no_grad;
       model.forward(images);
@@ -109,9 +112,9 @@ int main(int argc, char** argv) try {
   const double peak_tensor_bytes = device.is_cpu() ? double(kernels::cpu::memory_stats().peak_live_bytes)
                                                    : double(cuda::memory_info().peak_allocated);
   std::printf("{\"framework\":\"minitorch\",\"arch\":\"%s\",\"mode\":\"%s\",\"device\":\"%s\",\"tf32\":%d,"
-              "\"batch\":%lld,\"size\":%lld,\"threads\":%lld,\"ms_per_img\":%.3f,\"images_per_s\":%.1f,"
+              "\"amp\":\"%s\",\"batch\":%lld,\"size\":%lld,\"threads\":%lld,\"ms_per_img\":%.3f,\"images_per_s\":%.1f,"
               "\"gflops\":%.1f,\"peak_fma_gflops\":%.1f,\"peak_rss_mib\":%.0f,\"peak_tensor_mib\":%.0f}\n",
-              arch.c_str(), mode.c_str(), device_name.c_str(), int(tf32), (long long)batch, (long long)size,
+              arch.c_str(), mode.c_str(), device_name.c_str(), int(tf32), amp.c_str(), (long long)batch, (long long)size,
               (long long)threads, t * 1e3 / double(batch), double(batch) / t, flops / t / 1e9, peak, peak_rss_mib(),
               peak_tensor_bytes / (1 << 20));
 } catch (const minitorch::Error& e) {

@@ -18,6 +18,9 @@ bool is_comparison(BinaryOp op) {
 
 void Backend::copy_from_host(void*, const void*, size_t) { missing(*this, "copy_from_host"); }
 void Backend::copy_to_host(void*, const void*, size_t) { missing(*this, "copy_to_host"); }
+void* Backend::allocate_pinned_host(size_t) { missing(*this, "allocate_pinned_host"); }
+void Backend::deallocate_pinned_host(void*, size_t) { missing(*this, "deallocate_pinned_host"); }
+void Backend::copy_from_host_async(void* dst, const void* src, size_t nbytes) { copy_from_host(dst, src, nbytes); }
 void Backend::fill(DType, const Strided&, double) { missing(*this, "fill"); }
 void Backend::copy(DType, const Strided&, DType, const Strided&) { missing(*this, "copy"); }
 void Backend::unary(UnaryOp, DType, const Strided&, const Strided&, UnaryParams) { missing(*this, "unary"); }

@@ -72,6 +72,8 @@ enum class Distribution { Uniform, Normal, TruncNormal, RandInt };
 
 // C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for b < batch, row-major matrices;
 // op(A) is m x k, op(B) is k x n, C is m x n. lda/ldb/ldc are row strides of the stored matrices.
+// With bf16_operands (bf16 autocast), A and B hold bfloat16 while C is float32: products are
+// accumulated in float32.
 struct GemmArgs {
   bool trans_a = false, trans_b = false;
   int64_t m = 0, n = 0, k = 0;
@@ -80,6 +82,7 @@ struct GemmArgs {
   void* c = nullptr;       int64_t ldc = 0, batch_stride_c = 0;
   int64_t batch = 1;
   double alpha = 1, beta = 0;
+  bool bf16_operands = false;
 };
 
 // Geometry of a 2-D convolution over NHWC activations (dilation 1).
@@ -112,6 +115,13 @@ class Backend {
   // Byte copies between this device's memory and the host's.
   virtual void copy_from_host(void* dst, const void* src, size_t nbytes);
   virtual void copy_to_host(void* dst, const void* host_src, size_t nbytes);
+  // Page-locked ("pinned") host memory, which this device copies from without staging. A freed
+  // block is handed out again only once the copies queued before its release have finished.
+  virtual void* allocate_pinned_host(size_t nbytes);
+  virtual void deallocate_pinned_host(void* ptr, size_t nbytes);
+  // copy_from_host from pinned memory that returns at once: the copy runs in order with the
+  // device's later kernels, so the host must not write `src` until it is released.
+  virtual void copy_from_host_async(void* dst, const void* pinned_src, size_t nbytes);
 
   // ---- elementwise (out may alias an input with identical strides) -----------------------------
   virtual void fill(DType t, const Strided& out, double value);
@@ -135,6 +145,7 @@ class Backend {
   virtual void softmax_rows(DType t, const void* x, int64_t rows, int64_t cols, void* y, bool log);
 
   // ---- matrix multiply -------------------------------------------------------------------------
+  // t is C's dtype (and A's and B's unless args.bf16_operands).
   virtual void gemm(DType t, const GemmArgs& args);
 
   // ---- indexing (x viewed as contiguous [outer, dim_size, inner]) -------------------------------

@@ -29,7 +29,7 @@ ours timeout 300 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda.log" | tail 
 test_status=${PIPESTATUS[0]}
 [ "$test_status" = 0 ] || status=1
 
-step "faceage train --device cuda (smoke run)"
+step "faceage train --device cuda (smoke runs: fp32, then bf16 autocast)"
 data=/tmp/gpu-check-data
 rm -rf "$data"
 smoke=failed
@@ -41,6 +41,8 @@ if LD_LIBRARY_PATH="$ours_path" timeout 240 bash -c "
   $bundle/bin/faceage split --in $data/sorted --out $data/split >/dev/null
   $bundle/bin/faceage train --data $data/split --out $data/result --device cuda --arch convnext_atto \
     --image-size 64 --epochs 2 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
+  $bundle/bin/faceage train --data $data/split --out $data/result_bf16 --device cuda --amp bf16 \
+    --arch convnext_atto --image-size 64 --epochs 1 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
 " > "$out/faceage.log" 2>&1; then smoke=passed; else status=1; fi
 tail -n 8 "$out/faceage.log"
 
@@ -48,10 +50,12 @@ declare -A result
 if [ "${1:-}" != "--quick" ]; then
   step "ConvNeXt-Tiny benchmark, batch 128, 224x224"
   for mode in infer train; do
-    for precision in fp32 tf32; do
-      flag=0; [ $precision = tf32 ] && flag=1
+    for precision in fp32 tf32 bf16; do
+      flags="--tf32 0 --amp none"
+      [ $precision = tf32 ] && flags="--tf32 1 --amp none"
+      [ $precision = bf16 ] && flags="--tf32 0 --amp bf16"
       line=$(ours timeout 120 "$bundle/bin/convnext_bench" --device cuda --mode $mode --batch 128 --size 224 --steps 3 \
-             --tf32 $flag 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
+             $flags 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
       result[minitorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
     done
     for precision in fp32 tf32 bf16; do
@@ -62,8 +66,6 @@ if [ "${1:-}" != "--quick" ]; then
       result[pytorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
     done
   done
-  result[minitorch,infer,bf16]="not built yet"
-  result[minitorch,train,bf16]="not built yet"
 fi
 
 step "summary"

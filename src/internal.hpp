@@ -24,7 +24,14 @@ Shape reduction_dims(const Shape& dims, int64_t ndim, const char* op);
 // The shape after reducing `dims` (kept as 1s when keepdim).
 Shape reduced_shape(const Shape& shape, const Shape& dims, bool keepdim);
 
-// c = a @ b + beta * c for 2-D a [m, k] (any strides), b [k, n] (any strides), contiguous c [m, n].
+// The dtype in which matrix products of float `t` tensors read their operands now: bfloat16 inside
+// an AutocastGuard when t is float32, else t.
+DType gemm_operand_dtype(DType t);
+// t in the operand dtype, without autograd (t itself when it has it already).
+Tensor as_operand(const Tensor& t, DType operand);
+
+// c = a @ b + beta * c for 2-D a [m, k] (any strides), b [k, n] (any strides), contiguous c [m, n];
+// a and b have c's dtype, or are both bfloat16 for a float32 c (autocast).
 void gemm_into(const Tensor& a, const Tensor& b, Tensor& c, double beta);
 
 // g *= gelu'(x) (exact GELU) in place, elementwise, no autograd; x and g contiguous, one shape.

@@ -11,11 +11,19 @@ namespace minitorch {
 
 // ---- Storage ----------------------------------------------------------------------------------
 
-Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
-  data_ = kernels::backend_for(device).allocate(nbytes);
+Storage::Storage(size_t nbytes, Device device, bool pinned) : nbytes_(nbytes), device_(device), pinned_(pinned) {
+  if (!pinned) {
+    data_ = kernels::backend_for(device).allocate(nbytes);
+    return;
+  }
+  MT_CHECK(device.is_cpu(), "pin_memory: only CPU memory can be pinned, not ", device.str());
+  MT_CHECK(cuda::is_available(), "pin_memory: pinned memory needs a CUDA device, and none is available");
+  data_ = kernels::cuda_backend().allocate_pinned_host(nbytes);
 }
 Storage::~Storage() {
-  if (data_) kernels::backend_for(device_).deallocate(data_, nbytes_);
+  if (!data_) return;
+  if (pinned_) kernels::cuda_backend().deallocate_pinned_host(data_, nbytes_);
+  else kernels::backend_for(device_).deallocate(data_, nbytes_);
 }
 
 // ---- shapes -----------------------------------------------------------------------------------
@@ -56,7 +64,8 @@ Tensor empty(const Shape& shape, TensorOptions options) {
   MT_CHECK(int64_t(shape.size()) <= kernels::kMaxDims, "empty: shape ", shape_str(shape), " has more than ",
            kernels::kMaxDims, " dims");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(size_t(shape_numel(shape)) * dtype_size(options.dtype), options.device);
+  impl->storage = std::make_shared<Storage>(size_t(shape_numel(shape)) * dtype_size(options.dtype), options.device,
+                                            options.pin_memory);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype;

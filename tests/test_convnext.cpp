@@ -50,43 +50,91 @@ TEST_CASE("init follows torchvision: trunc_normal(0.02) weights, zero biases, la
   }
 }
 
-TEST_CASE("a small ConvNeXt gives torchvision's logits and gradients") {
-  // The fixture's lines are "tag name tensor".
-  std::ifstream in(std::string(MINITORCH_FIXTURES) + "/convnext_small_config.txt");
-  REQUIRE(in.good());
-  std::vector<std::tuple<std::string, std::string, Tensor>> entries;
+namespace {
+
+// A fixture of tools/make_convnext_fixtures.py: lines "tag name tensor".
+struct SmallConvNeXtFixture {
+  nn::NamedTensors params;
+  Tensor x, logits, w, grad_x;
+  std::map<std::string, Tensor> grads;  // by parameter name
+};
+
+SmallConvNeXtFixture load_small_convnext_fixture(const std::string& file) {
+  std::ifstream in(std::string(MINITORCH_FIXTURES) + "/" + file);
+  REQUIRE_MESSAGE(in.good(), "cannot open fixture " << file);
+  SmallConvNeXtFixture f;
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream ls(line);
     std::string tag, name;
     ls >> tag >> name;
-    entries.emplace_back(tag, name, parse_tensor(ls));
+    const Tensor t = parse_tensor(ls);
+    if (tag == "param") f.params.emplace_back(name, t);
+    if (tag == "input") f.x = t;
+    if (tag == "output") f.logits = t;
+    if (tag == "weight") f.w = t;
+    if (tag == "grad" && name == "x") f.grad_x = t;
+    else if (tag == "grad") f.grads[name] = t;
   }
-  ConvNeXtConfig config{{1, 1, 2, 1}, {8, 12, 16, 24}, 5, 0.0};
-  ConvNeXt model(config);
-  nn::NamedTensors params;
-  Tensor x, expected_logits, w, expected_gx;
-  std::map<std::string, Tensor> expected_grads;
-  for (auto& [tag, name, t] : entries) {
-    if (tag == "param") params.emplace_back(name, t);
-    if (tag == "input") x = t.detach().requires_grad_();
-    if (tag == "output") expected_logits = t;
-    if (tag == "weight") w = t;
-    if (tag == "grad" && name == "x") expected_gx = t;
-    else if (tag == "grad") expected_grads[name] = t;
-  }
+  return f;
+}
+
+const ConvNeXtConfig kSmallConfig{{1, 1, 2, 1}, {8, 12, 16, 24}, 5, 0.0};
+
+}  // namespace
+
+TEST_CASE("a small ConvNeXt gives torchvision's logits and gradients") {
+  const SmallConvNeXtFixture f = load_small_convnext_fixture("convnext_small_config.txt");
+  ConvNeXt model(kSmallConfig);
   model.to(kFloat64);
-  model.load_state_dict(params);
+  model.load_state_dict(f.params);
   model.eval();
+  const Tensor x = f.x.detach().requires_grad_();
   Tensor logits = model.forward(x);
-  check_close(logits, expected_logits, 1e-10, 1e-12);
-  sum(logits * w).backward();
-  check_close(x.grad(), expected_gx, 1e-9, 1e-12);
+  check_close(logits, f.logits, 1e-10, 1e-12);
+  sum(logits * f.w).backward();
+  check_close(x.grad(), f.grad_x, 1e-9, 1e-12);
   for (auto& [name, t] : model.named_parameters()) {
     CAPTURE(name);
     REQUIRE(t.grad().defined());
-    check_close(t.grad(), expected_grads.at(name), 1e-9, 1e-12);
+    check_close(t.grad(), f.grads.at(name), 1e-9, 1e-12);
+  }
+}
+
+TEST_CASE("bf16 autocast: a small ConvNeXt gives PyTorch's numbers with bf16 operands, close to float64") {
+  const SmallConvNeXtFixture exact = load_small_convnext_fixture("convnext_small_config.txt");
+  const SmallConvNeXtFixture bf16 = load_small_convnext_fixture("convnext_small_autocast.txt");
+  ConvNeXt model(kSmallConfig);
+  model.load_state_dict(exact.params);  // float32 master weights
+  model.eval();
+  const Tensor x = exact.x.to(kFloat32).detach().requires_grad_();
+  Tensor logits;
+  {
+    AutocastGuard autocast;
+    logits = model.forward(x);
+  }
+  sum(logits * exact.w.to(kFloat32)).backward();
+  // Each value against PyTorch's with the same roundings (a rounding that flips between the two
+  // float32 computations moves a value by up to 2^-8 of an operand, hence the loose absolute
+  // part), and the whole tensor against float64.
+  // bf16 keeps 8 significant bits (relative rounding 2^-9); through this model's ten layers of
+  // products the worst element of a gradient moves by up to about 3% of the tensor's largest.
+  auto check = [](const Tensor& actual, const Tensor& torch_bf16, const Tensor& float64) {
+    REQUIRE(actual.dtype() == kFloat32);
+    const double scale = max(abs(float64)).item();
+    check_close(actual, torch_bf16, 1e-3, 2e-3 * scale);
+    const double error = max(abs(actual.to(kFloat64) - float64)).item() / scale;
+    CHECK(error < 5e-2);
+    return error;
+  };
+  CHECK(check(logits.detach(), bf16.logits, exact.logits) > 1e-4);  // bf16 was used: float32 is 1e-6 away
+  CHECK(check(x.grad(), bf16.grad_x, exact.grad_x) > 1e-4);
+  for (auto& [name, t] : model.named_parameters()) {
+    CAPTURE(name);
+    REQUIRE(t.dtype() == kFloat32);
+    REQUIRE(t.grad().defined());
+    check(t.grad(), bf16.grads.at(name), exact.grads.at(name));
   }
 }
 

@@ -84,6 +84,31 @@ TEST_CASE("host <-> device round trip, errors name the device") {
   CHECK(d.t().to(kCPU).to_vector<float>() == h.t().contiguous().to_vector<float>());
 }
 
+TEST_CASE("pinned host memory: asynchronous copies, blocks reused only after their copies") {
+  const Tensor h = arange(0, 1000).reshape({10, 100});
+  const Tensor pinned = h.pin_memory();
+  CHECK(pinned.is_pinned());
+  CHECK_FALSE(h.is_pinned());
+  CHECK(pinned.pin_memory().is_pinned());
+  CHECK(pinned.to_vector<float>() == h.to_vector<float>());
+  CHECK(pinned.to(kCUDA, true).to(kCPU).to_vector<float>() == h.to_vector<float>());
+  CHECK_THROWS_WITH_AS(zeros({2}, {.device = kCUDA}).pin_memory(), doctest::Contains("only CPU tensors"), Error);
+
+  // A 64 MiB copy takes milliseconds: if its pinned block were handed out again before the copy
+  // had read it, writing the new tensor would change what arrives on the GPU.
+  const int64_t n = int64_t(16) << 20;
+  Tensor device_copy;
+  {
+    Tensor source = empty({n}, {.pin_memory = true});
+    source.fill_(1.0);
+    device_copy = source.to(kCUDA, true);
+  }  // source released while its copy may still be queued
+  Tensor reused = empty({n}, {.pin_memory = true});
+  reused.fill_(2.0);
+  CHECK(sum(device_copy).item() == double(n));
+  CHECK(sum(reused).item() == 2.0 * double(n));
+}
+
 TEST_CASE("the caching allocator reuses blocks and reports its bytes") {
   cuda::empty_cache();
   const auto before = cuda::memory_info();
@@ -200,6 +225,28 @@ TEST_CASE("matrix products through cuBLAS") {
            5e-3);
 }
 
+TEST_CASE("bf16 autocast: bf16 tensor-core products with float32 accumulation match the CPU's") {
+  Poisoned poison;
+  // Both devices round the same float32 operands to the same bf16 values; what differs is the
+  // order of the float32 sums, and where that flips a rounding of a later operand, 2^-9 of it.
+  auto autocast = [](std::function<Tensor(const Tensors&)> f) {
+    return [f](const Tensors& v) {
+      AutocastGuard bf16;
+      return f(v);  // backward runs outside the guard, with the precision chosen here
+    };
+  };
+  check_op("linear autocast", autocast([](const Tensors& v) { return linear(v[0], v[1], v[2]); }),
+           {uniform({2, 7, 96}, 40), uniform({384, 96}, 41), uniform({384}, 42)}, 1e-3);
+  check_op("mlp_gelu autocast", autocast([](const Tensors& v) { return mlp_gelu(v[0], v[1], v[2], v[3], v[4]); }),
+           {uniform({50, 24}, 43), uniform({96, 24}, 44, -0.3, 0.3), uniform({96}, 45),
+            uniform({24, 96}, 46, -0.3, 0.3), uniform({24}, 47)},
+           1e-2);
+  check_op("bmm autocast", autocast([](const Tensors& v) { return matmul(v[0], v[1].transpose(1, 2)); }),
+           {uniform({4, 9, 12}, 48), uniform({4, 5, 12}, 49)}, 1e-3);
+  check_op("patchify autocast", autocast([](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}}); }),
+           {uniform({2, 8, 6, 5}, 50), uniform({7, 5, 2, 2}, 51), uniform({7}, 52)}, 1e-3);
+}
+
 TEST_CASE("LayerNorm, depthwise and dense convolutions over NHWC") {
   Poisoned poison;
   for (int64_t channels : {37, 96, 768}) {
@@ -288,6 +335,32 @@ TEST_CASE("a ConvNeXt train step on the GPU matches the CPU's: loss, gradients, 
   for (size_t i = 0; i < cpu_state.size(); ++i) {
     REQUIRE(gpu_state[i].first == cpu_state[i].first);
     check_twin(gpu_state[i].second, cpu_state[i].second, 1e-4, "updated " + cpu_state[i].first);
+  }
+}
+
+TEST_CASE("a ConvNeXt step under bf16 autocast on the GPU matches the CPU's: loss and gradients") {
+  Poisoned poison;
+  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name("convnext_atto");
+  config.num_classes = 6;
+  manual_seed(4);
+  models::ConvNeXt cpu_model(config), gpu_model(config);
+  gpu_model.load_state_dict(cpu_model.state_dict());
+  gpu_model.to(kCUDA);
+  const Tensor images = uniform({4, 64, 64, 3}, 81);
+  const Tensor labels = tensor({2, 0, 4, 1}, {4}, {.dtype = kInt64});
+  Tensor cpu_loss, gpu_loss;
+  {
+    AutocastGuard bf16;
+    cpu_loss = cross_entropy(cpu_model.forward(images), labels);
+    gpu_loss = cross_entropy(gpu_model.forward(images.to(kCUDA)), labels.to(kCUDA));
+  }
+  check_twin(gpu_loss, cpu_loss, 1e-3, "loss");
+  cpu_loss.backward();
+  gpu_loss.backward();
+  const auto cpu_params = cpu_model.named_parameters(), gpu_params = gpu_model.named_parameters();
+  for (size_t i = 0; i < cpu_params.size(); ++i) {
+    REQUIRE(gpu_params[i].second.dtype() == kFloat32);  // master weights stay float32
+    check_twin(gpu_params[i].second.grad(), cpu_params[i].second.grad(), 1e-2, "gradient of " + cpu_params[i].first);
   }
 }
 

@@ -193,12 +193,16 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK(json.find("\"name\":\"") != std::string::npos);
   CHECK(std::count(json.begin(), json.end(), '\n') == 1);
 
-  // --resume continues from the checkpoint: one more epoch on top of the two.
+  // --resume continues from the checkpoint: one more epoch on top of the two, this one under
+  // bf16 autocast (--amp bf16), which needs nothing from the checkpoint.
   t.epochs = 3;
   t.resume = true;
+  t.amp = "bf16";
   const faceage::TrainResult resumed = faceage::train(t);
   CHECK(resumed.epochs.size() == 3);
   CHECK(resumed.epochs[0].train_loss == r.epochs[0].train_loss);
+  CHECK(std::isfinite(resumed.epochs[2].train_loss));
+  CHECK(std::isfinite(resumed.epochs[2].val_loss));
   fs::remove_all(root);
 }
 
@@ -212,6 +216,7 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
       {"plot --features /nonexistent.pth --out /tmp/faceage_bad", "nonexistent.pth"},
       {"predict --weights /nonexistent.safetensors x.png", "nonexistent.safetensors"},
       {"train --data /tmp --out /tmp/faceage_bad --device tpu", "--device must be auto, cpu or cuda"},
+      {"train --data /tmp --out /tmp/faceage_bad --amp fp16", "--amp must be none or bf16"},
       {"synth --out /proc/faceage", "proc"},
   };
   if (!cuda::is_available())

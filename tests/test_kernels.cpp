@@ -56,6 +56,43 @@ TEST_CASE("gemm: fast == reference for odd shapes, strides, transposes, alpha an
   }
 }
 
+TEST_CASE("gemm with bfloat16 operands (autocast) == reference on the widened operands, batched and strided") {
+  const int64_t m = 13, n = 21, kk = 70, batch = 3;
+  for (int variant = 0; variant < 4; ++variant) {
+    k::GemmArgs g;
+    g.bf16_operands = true;
+    g.trans_a = variant & 1;
+    g.trans_b = variant & 2;
+    g.m = m, g.n = n, g.k = kk, g.batch = batch;
+    g.lda = (g.trans_a ? m : kk) + 2;
+    g.ldb = (g.trans_b ? kk : n) + 1;
+    g.ldc = n;
+    g.batch_stride_a = (g.trans_a ? kk : m) * g.lda;
+    g.batch_stride_b = 0;  // one B shared by the batch
+    g.batch_stride_c = m * n;
+    const auto a_float = random_floats(size_t(batch * g.batch_stride_a), 4);
+    const auto b_float = random_floats(size_t((g.trans_b ? n : kk) * g.ldb), 5);
+    // The operands as bfloat16, and the same values widened back to float for the reference.
+    std::vector<BFloat16> a(a_float.size()), b(b_float.size());
+    std::vector<float> a_wide(a.size()), b_wide(b.size());
+    for (size_t i = 0; i < a.size(); ++i) a[i] = BFloat16(a_float[i]), a_wide[i] = float(a[i]);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = BFloat16(b_float[i]), b_wide[i] = float(b[i]);
+    std::vector<float> c(size_t(batch * m * n), NAN), ref(c.size());
+    g.a = a.data(), g.b = b.data(), g.c = c.data();
+    k::cpu_backend().gemm(kFloat32, g);
+    k::GemmArgs one = g;
+    for (int64_t i = 0; i < batch; ++i)
+      k::reference::gemm(one, a_wide.data() + i * g.batch_stride_a, b_wide.data(), ref.data() + i * m * n);
+    CAPTURE(variant);
+    for (size_t i = 0; i < c.size(); ++i) REQUIRE(c[i] == doctest::Approx(ref[i]).epsilon(1e-5).scale(10));
+  }
+  // A bfloat16 product must write float32.
+  k::GemmArgs g;
+  g.bf16_operands = true;
+  g.m = g.n = g.k = 1;
+  CHECK_THROWS_WITH_AS(k::cpu_backend().gemm(kFloat64, g), doctest::Contains("float32 output"), Error);
+}
+
 TEST_CASE("gemm: products that cross every cache block of the blocked kernel") {
   // 250 rows: several row blocks and a partial one; 3100 columns: two column blocks and a partial
   // panel; depth 600: three depth slices, the last partial.

@@ -102,7 +102,7 @@ TEST_CASE("shuffle: one permutation per (seed, epoch)") {
   CHECK(seen == order);
 }
 
-TEST_CASE("0, 1 and 3 workers give bit-identical batches, equal to get(i, sample_generator(seed, epoch, i))") {
+TEST_CASE("0, 1, 2 (pinned) and 3 workers give bit-identical batches, equal to get(i, sample_generator(seed, epoch, i))") {
   TempDir dir;
   for (int i = 0; i < 12; ++i)
     write_noise_png(dir / join_text({"root/", i % 3 ? "b/" : "a/", std::to_string(i), ".png"}), 20, 24, uint64_t(i));
@@ -110,10 +110,14 @@ TEST_CASE("0, 1 and 3 workers give bit-identical batches, equal to get(i, sample
   ImageFolder data(dir / "root", Compose({Resize(16, 16), RandomHorizontalFlip(), ColorJitter(0.4, 0.4, 0.4, 0.1),
                                           ToTensor(), Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})}));
   std::vector<std::vector<Batch>> runs;
-  for (int workers : {0, 1, 3}) {
-    DataLoader loader(data, {.batch_size = 5, .shuffle = true, .num_workers = workers, .seed = 2024});
+  for (int workers : {0, 1, 3, 2}) {
+    // The last run pins its batches, which changes where they live, not their values; without a
+    // GPU pin_memory is ignored, as in torch.
+    const bool pin = workers == 2;
+    DataLoader loader(data, {.batch_size = 5, .shuffle = true, .num_workers = workers, .seed = 2024, .pin_memory = pin});
     std::vector<Batch> all = read_epoch(loader, 0);
     for (const Batch& b : read_epoch(loader, 1)) all.push_back(b);
+    for (const Batch& b : all) CHECK(b.inputs.is_pinned() == (pin && cuda::is_available()));
     runs.push_back(all);
   }
   REQUIRE(runs[0].size() == 6);

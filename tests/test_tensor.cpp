@@ -131,4 +131,10 @@ TEST_CASE("device names and the cuda device without a GPU") {
   CHECK_THROWS_WITH_FRAGMENT(Device::parse("gpu"), "invalid device name");
   CHECK_THROWS_WITH_FRAGMENT(Device::parse("cuda:x"), "invalid device name");
   if (!cuda::is_available()) CHECK_THROWS_WITH_FRAGMENT(zeros({2}).to(kCUDA), "cuda");
+  CHECK_FALSE(zeros({2}).is_pinned());
+  if (!cuda::is_available()) {
+    CHECK_THROWS_WITH_FRAGMENT(zeros({2}).pin_memory(), "pin_memory: pinned memory needs a CUDA device");
+    CHECK_THROWS_WITH_FRAGMENT(empty({2}, {.pin_memory = true}), "pin_memory: pinned memory needs a CUDA device");
+    CHECK(zeros({2}).to(kCPU, true).to_vector<float>() == std::vector<float>{0, 0});  // non_blocking is harmless
+  }
 }

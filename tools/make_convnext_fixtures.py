@@ -8,7 +8,13 @@ convnext_small_config.txt: a small ConvNeXt (dims 8-12-16-24, depths 1-1-2-1, 5 
 parameters are all random and far from their init (layer scales and LayerNorm weights included,
 so that each one matters), an input batch, the logits in eval mode, a weight w and the gradients of
 sum(w * logits) for every parameter and for the input. Format as tests/fixtures/torch_ops.txt.
+convnext_small_autocast.txt: the same model, input and weight in float32 with minitorch's bf16
+autocast written out in PyTorch: every linear layer and dense convolution rounds its two operands
+to bfloat16 and computes in float32, forward and backward (where the output gradient is rounded
+too); everything else stays float32. (torch.autocast itself writes bf16 activations, and in
+PyTorch 1.13 on the CPU it fails inside layer_norm on this model.)
 """
+import copy
 import os
 import torch
 from torchvision.models import convnext_tiny
@@ -21,6 +27,52 @@ OUT = os.path.join(HERE, "..", "tests", "fixtures")
 def tensor_line(tag, name, t):
     vals = t.detach().double().reshape(-1).tolist()
     return " ".join([tag, name, "float64", str(t.dim())] + [str(s) for s in t.shape] + [repr(v) for v in vals])
+
+
+def bf16(t):
+    return t.bfloat16().float()
+
+
+class Bf16Linear(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w, b):
+        xr, wr = bf16(x), bf16(w)
+        ctx.save_for_backward(xr, wr)
+        return xr @ wr.t() + b
+
+    @staticmethod
+    def backward(ctx, g):
+        xr, wr = ctx.saved_tensors
+        gr = bf16(g)
+        gw = gr.reshape(-1, gr.shape[-1]).t() @ xr.reshape(-1, xr.shape[-1])
+        return gr @ wr, gw, g.reshape(-1, g.shape[-1]).sum(0)
+
+
+class Bf16Conv(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w, b, stride):
+        xr, wr = bf16(x), bf16(w)
+        ctx.save_for_backward(xr, wr)
+        ctx.stride = stride
+        return torch.nn.functional.conv2d(xr, wr, b, stride)
+
+    @staticmethod
+    def backward(ctx, g):
+        xr, wr = ctx.saved_tensors
+        gr = bf16(g)
+        gx = torch.nn.grad.conv2d_input(xr.shape, wr, gr, ctx.stride)
+        gw = torch.nn.grad.conv2d_weight(xr, wr.shape, gr, ctx.stride)
+        return gx, gw, g.sum((0, 2, 3)), None
+
+
+def with_bf16_products(model):
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear):
+            m.forward = lambda x, m=m: Bf16Linear.apply(x, m.weight, m.bias)
+        elif isinstance(m, torch.nn.Conv2d) and m.groups == 1:
+            assert m.padding == (0, 0) and m.dilation == (1, 1)
+            m.forward = lambda x, m=m: Bf16Conv.apply(x, m.weight, m.bias, m.stride)
+    return model
 
 
 def main():
@@ -55,6 +107,20 @@ def main():
     for name, p in model.named_parameters():
         lines.append(tensor_line("grad", name, p.grad))
     with open(os.path.join(OUT, "convnext_small_config.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+    model32 = with_bf16_products(copy.deepcopy(model).float())
+    model32.zero_grad()
+    x32 = x.detach().float().requires_grad_()
+    logits32 = model32(x32)
+    (logits32 * w.float()).sum().backward()
+    lines = ["# torchvision %s ConvNeXt as above, float32, linear and dense conv operands rounded to bf16"
+             % torch.__version__]
+    lines.append(tensor_line("output", "logits", logits32.float()))
+    lines.append(tensor_line("grad", "x", x32.grad))
+    for name, p in model32.named_parameters():
+        lines.append(tensor_line("grad", name, p.grad))
+    with open(os.path.join(OUT, "convnext_small_autocast.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("wrote convnext fixtures")
 

@@ -52,6 +52,7 @@ void check_options(const TrainOptions& o) {
            " or sgd, got '", o.optimizer, "'");
   MT_CHECK(o.device == "auto" || o.device == "cpu" || o.device == "cuda", "--device must be auto, cpu or cuda, got '",
            o.device, "'");
+  MT_CHECK(o.amp == "none" || o.amp == "bf16", "--amp must be none or bf16, got '", o.amp, "'");
 }
 
 // "auto" is the GPU when one is usable (as the tutorial picks CUDA over the CPU), else the CPU.
@@ -81,7 +82,7 @@ struct PhaseResult {
 TrainResult train(const TrainOptions& o) {
   check_options(o);
   const Device device = pick_device(o.device);
-  std::printf("Using device: %s\n", device.str().c_str());
+  std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
   ensure_writable_dir(o.out_dir, "output");
   manual_seed(o.seed);
 
@@ -110,8 +111,12 @@ TrainResult train(const TrainOptions& o) {
     first_epoch = load_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result);
     std::printf("Resuming after epoch %lld\n", (long long)first_epoch);
   }
-  data::DataLoader train_loader(train_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed});
-  data::DataLoader val_loader(val_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed + 1});
+  // On the GPU, batches are loaded into pinned memory and copied without blocking.
+  const bool pin = device.is_cuda();
+  data::DataLoader train_loader(
+      train_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed, .pin_memory = pin});
+  data::DataLoader val_loader(
+      val_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed + 1, .pin_memory = pin});
   optim::EarlyStopping stopper(o.early_stopping > 0 ? o.early_stopping : 1, 0.0, optim::EarlyStopping::Mode::Max);
   for (const EpochResult& e : result.epochs) stopper.step(e.val_acc);
 
@@ -132,7 +137,8 @@ TrainResult train(const TrainOptions& o) {
       for (const data::Batch& batch : loader.epoch(epoch)) {
         if (interrupted) break;
         Tensor logits, loss;
-        const Tensor inputs = batch.inputs.to(device), targets = batch.labels.to(device);
+        const Tensor inputs = batch.inputs.to(device, pin), targets = batch.labels.to(device);
+        AutocastGuard autocast(o.amp == "bf16");  // backward keeps the forward's precision
         if (training) {
           logits = model.forward(inputs);
           loss = cross_entropy(logits, targets);

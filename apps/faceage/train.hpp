@@ -21,6 +21,7 @@ struct TrainOptions {
   int64_t image_size = 224;
   int workers = 4;
   std::string device = "auto";     // auto | cpu | cuda
+  std::string amp = "none";        // none | bf16 (autocast: bf16 matrix products, float32 weights)
   std::string arch = "convnext_tiny";
   int64_t early_stopping = 0;      // patience in epochs on val accuracy (0 = off)
   bool resume = false;             // continue from out_dir's checkpoint

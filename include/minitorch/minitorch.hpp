@@ -1,5 +1,6 @@
 #pragma once
 // Everything in one include.
+#include "minitorch/autocast.hpp"
 #include "minitorch/autograd.hpp"
 #include "minitorch/data/csv_dataset.hpp"
 #include "minitorch/data/dataset.hpp"

@@ -24,7 +24,9 @@ std::string shape_str(const Shape& shape);  // "[2, 3]"
 // in-place writes, so autograd can tell when a tensor saved for backward was overwritten.
 class Storage {
  public:
-  Storage(size_t nbytes, Device device);
+  // pinned: page-locked CPU memory from the CUDA backend, which copies it to the GPU
+  // asynchronously (device must be the CPU).
+  Storage(size_t nbytes, Device device, bool pinned = false);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -32,6 +34,7 @@ class Storage {
   void* data() const { return data_; }
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
+  bool pinned() const { return pinned_; }
   uint64_t version() const { return version_; }
   void bump_version() { ++version_; }
 
@@ -39,6 +42,7 @@ class Storage {
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   Device device_;
+  bool pinned_ = false;
   uint64_t version_ = 0;
 };
 
@@ -63,6 +67,7 @@ struct TensorOptions {
   DType dtype = kFloat32;
   Device device = kCPU;
   bool requires_grad = false;
+  bool pin_memory = false;  // page-locked CPU memory (needs a GPU), see Tensor::pin_memory()
 };
 
 class Tensor {
@@ -138,7 +143,13 @@ class Tensor {
   Tensor contiguous() const;  // itself when already contiguous
   Tensor clone() const;
   Tensor to(DType dtype) const;
-  Tensor to(Device device) const;
+  // non_blocking: a copy from pinned memory to the GPU returns at once and runs in order with
+  // the GPU's later kernels (as torch's to(device, non_blocking=True)); other copies are blocking.
+  Tensor to(Device device, bool non_blocking = false) const;
+  // A copy in page-locked CPU memory (itself when already pinned), which the GPU reads without
+  // staging, so that to(kCUDA, true) can overlap the copy with the host's work. Needs a GPU.
+  Tensor pin_memory() const;
+  bool is_pinned() const;
   Tensor& copy_(const Tensor& src);  // broadcasts, converts dtype, crosses devices
 
   // ---- in-place (not allowed on tensors that require grad while grad mode is on) -------------

@@ -8,6 +8,7 @@
 #include "cpu_backend.hpp"
 #include "gemm_avx512.hpp"
 #include "loops.hpp"
+#include "scratch.hpp"
 
 namespace minitorch::kernels::cpu {
 
@@ -39,9 +40,45 @@ void gemm_one(const GemmArgs& g, const T* a, const T* b, T* c) {
   else C.noalias() += alpha * A.transpose() * B.transpose();
 }
 
+// Widens a stored bfloat16 operand (`batch` matrices of rows x cols, row stride ld) into dense
+// float matrices; a batch stride of 0 (one matrix shared by the batch) stays one matrix.
+Scratch widen_operand(const void* src, int64_t rows, int64_t cols, int64_t ld, int64_t batch_stride, int64_t batch) {
+  const int64_t copies = batch_stride == 0 ? 1 : batch;
+  Scratch dense(size_t(copies * rows * cols));
+  const BFloat16* in = static_cast<const BFloat16*>(src);
+  float* out = dense.data();
+  parallel_for(copies * rows, cols, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const BFloat16* row = in + (r / rows) * batch_stride + (r % rows) * ld;
+      for (int64_t c = 0; c < cols; ++c) out[r * cols + c] = float(row[c]);
+    }
+  });
+  return dense;
+}
+
+// bf16 autocast on the CPU: widening bfloat16 to float is exact, so the float GEMM of the widened
+// operands computes what a bf16 GEMM with float accumulation computes. (The CPU gains no speed
+// from it; the point is the same numbers as the GPU path, for tests and for CPU-only users.)
+void gemm_bf16_operands(CpuBackend& cpu, const GemmArgs& g) {
+  const int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
+  const int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
+  const Scratch a = widen_operand(g.a, a_rows, a_cols, g.lda, g.batch_stride_a, g.batch);
+  const Scratch b = widen_operand(g.b, b_rows, b_cols, g.ldb, g.batch_stride_b, g.batch);
+  GemmArgs f = g;
+  f.bf16_operands = false;
+  f.a = a.data(), f.lda = std::max<int64_t>(a_cols, 1), f.batch_stride_a = g.batch_stride_a == 0 ? 0 : a_rows * a_cols;
+  f.b = b.data(), f.ldb = std::max<int64_t>(b_cols, 1), f.batch_stride_b = g.batch_stride_b == 0 ? 0 : b_rows * b_cols;
+  cpu.gemm(DType::Float32, f);
+}
+
 }  // namespace
 
 void CpuBackend::gemm(DType t, const GemmArgs& g) {
+  if (g.bf16_operands) {
+    MT_CHECK(t == DType::Float32, "gemm kernel: bfloat16 operands need a float32 output, got ", dtype_name(t));
+    if (g.m > 0 && g.n > 0) gemm_bf16_operands(*this, g);
+    return;
+  }
   visit_floating_dtype(t, "gemm kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* a = static_cast<const T*>(g.a);

@@ -21,6 +21,9 @@ class CudaBackend final : public Backend {
   void* allocate(size_t nbytes) override;
   void deallocate(void* ptr, size_t nbytes) override;
   void copy_from_host(void* dst, const void* src, size_t nbytes) override;
+  void* allocate_pinned_host(size_t nbytes) override;
+  void deallocate_pinned_host(void* ptr, size_t nbytes) override;
+  void copy_from_host_async(void* dst, const void* pinned_src, size_t nbytes) override;
   void copy_to_host(void* dst, const void* src, size_t nbytes) override;
 
   void fill(DType t, const Strided& out, double value) override;

@@ -108,6 +108,63 @@ CachingAllocator& allocator() {
   return *instance;
 }
 
+// Pinned host blocks, cached like device blocks (cudaHostAlloc is slower still). Each block has
+// an event, recorded on the stream when the block is freed: the block is reused only once the
+// event has passed, that is once every copy queued from it has read it.
+class PinnedHostCache {
+ public:
+  void* allocate(size_t nbytes) {
+    const size_t size = std::max<size_t>(512, (nbytes + 511) / 512 * 512);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = free_.lower_bound(size); it != free_.end() && it->first <= 2 * size; ++it) {
+      const cudaError_t state = cudaEventQuery(blocks_.at(it->second).released);
+      if (state == cudaErrorNotReady) {  // a copy still reads it (not an error: clear it)
+        cudaGetLastError();
+        continue;
+      }
+      MT_CUDA_CHECK_NAMED(state, "cudaEventQuery");
+      void* p = it->second;
+      free_.erase(it);
+      return p;
+    }
+    void* p = nullptr;
+    const cudaError_t status = cudaHostAlloc(&p, size, cudaHostAllocDefault);
+    if (status != cudaSuccess) {
+      cudaGetLastError();
+      detail::fail("pin_memory: cudaHostAlloc of ", size, " bytes failed: ", cudaGetErrorName(status), " (",
+                   cudaGetErrorString(status), ")");
+    }
+    cudaEvent_t event = nullptr;
+    MT_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+    blocks_[p] = {size, event};
+    return p;
+  }
+
+  void deallocate(void* p) {
+    if (!p) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = blocks_.find(p);
+    if (it == blocks_.end()) return;
+    // No error check: this also runs while the process exits, after CUDA may have shut down.
+    cudaEventRecord(it->second.released, stream());
+    free_.emplace(it->second.size, p);
+  }
+
+ private:
+  struct Block {
+    size_t size;
+    cudaEvent_t released;
+  };
+  std::mutex mutex_;
+  std::multimap<size_t, void*> free_;
+  std::unordered_map<void*, Block> blocks_;
+};
+
+PinnedHostCache& pinned_host_cache() {
+  static PinnedHostCache* instance = new PinnedHostCache;  // never destroyed, like the allocator
+  return *instance;
+}
+
 }  // namespace
 
 cudaStream_t stream() {
@@ -131,6 +188,14 @@ void CudaBackend::copy_from_host(void* dst, const void* src, size_t nbytes) {
   // caller may reuse it; from pinned memory the copy is asynchronous, so wait for it.
   MT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, stream()));
   MT_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
+
+void* CudaBackend::allocate_pinned_host(size_t nbytes) { return pinned_host_cache().allocate(nbytes); }
+void CudaBackend::deallocate_pinned_host(void* ptr, size_t) { pinned_host_cache().deallocate(ptr); }
+
+void CudaBackend::copy_from_host_async(void* dst, const void* src, size_t nbytes) {
+  if (nbytes == 0) return;
+  MT_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, stream()));
 }
 
 void CudaBackend::copy_to_host(void* dst, const void* src, size_t nbytes) {

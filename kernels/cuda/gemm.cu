@@ -33,8 +33,10 @@ cublasHandle_t handle() {
 
 void CudaBackend::gemm(DType t, const GemmArgs& g) {
   if (g.m == 0 || g.n == 0) return;
-  cudaDataType_t type;
+  cudaDataType_t type;  // of C, and of A and B unless bf16_operands
   cublasComputeType_t compute;
+  MT_CHECK(!g.bf16_operands || t == DType::Float32, "gemm: bfloat16 operands need a float32 output, got ",
+           dtype_name(t));
   switch (t) {
     case DType::Float32:
       type = CUDA_R_32F;
@@ -62,12 +64,15 @@ void CudaBackend::gemm(DType t, const GemmArgs& g) {
   }
   for (int64_t v : {g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.batch})
     MT_CHECK(v <= INT32_MAX, "gemm: size ", v, " is beyond cuBLAS's 32-bit sizes");
+  // bf16 autocast: bf16 tensor-core products accumulated and written in float32.
+  const cudaDataType_t operand_type = g.bf16_operands ? CUDA_R_16BF : type;
+  if (g.bf16_operands) compute = CUBLAS_COMPUTE_32F;
   const cublasOperation_t op_b = g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_a = g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
-  MT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle(), op_b, op_a, int(g.n), int(g.m), int(g.k), alpha, g.b, type,
-                                             int(g.ldb), g.batch_stride_b, g.a, type, int(g.lda), g.batch_stride_a,
-                                             beta, g.c, type, int(g.ldc), g.batch_stride_c, int(g.batch), compute,
-                                             CUBLAS_GEMM_DEFAULT));
+  MT_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle(), op_b, op_a, int(g.n), int(g.m), int(g.k), alpha, g.b,
+                                             operand_type, int(g.ldb), g.batch_stride_b, g.a, operand_type,
+                                             int(g.lda), g.batch_stride_a, beta, g.c, type, int(g.ldc),
+                                             g.batch_stride_c, int(g.batch), compute, CUBLAS_GEMM_DEFAULT));
 }
 
 }  // namespace kernels::cuda_impl

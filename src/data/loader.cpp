@@ -205,6 +205,7 @@ class EpochRun {
       batch.paths.push_back(std::move(ex.path));
     }
     batch.inputs = stack(inputs);
+    if (options_.pin_memory && cuda::is_available()) batch.inputs = batch.inputs.pin_memory();
     batch.labels = from_vector(labels, {int64_t(labels.size())});
     return batch;
   }

@@ -4,6 +4,7 @@
 #include "minitorch/ops/linalg.hpp"
 
 #include "../internal.hpp"
+#include "minitorch/autocast.hpp"
 #include "minitorch/ops/elementwise.hpp"
 
 namespace minitorch {
@@ -34,11 +35,8 @@ MatrixOperand as_gemm_operand(const Tensor& t) {
   return m;
 }
 
-// out[b] = a[b] @ b[b] for [B, M, K] x [B, K, N], no autograd.
-Tensor batched_gemm(const char* op, const Tensor& a, const Tensor& b) {
-  const MatrixOperand ma = as_gemm_operand(a), mb = as_gemm_operand(b);
-  const int64_t batch = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
-  Tensor out = empty({batch, m, n}, {.dtype = a.dtype(), .device = a.device()});
+// The GEMM arguments for [B, M, K] x [B, K, N] operands; the caller fills in C.
+kernels::GemmArgs gemm_args(const MatrixOperand& ma, const MatrixOperand& mb, int64_t m, int64_t n, int64_t k) {
   kernels::GemmArgs g;
   g.trans_a = ma.transposed;
   g.trans_b = mb.transposed;
@@ -51,34 +49,61 @@ Tensor batched_gemm(const char* op, const Tensor& a, const Tensor& b) {
   g.b = mb.tensor.raw_data();
   g.ldb = mb.ld;
   g.batch_stride_b = mb.batch_stride;
+  return g;
+}
+
+// out[b] = a[b] @ b[b] for [B, M, K] x [B, K, N] operands of one dtype, no autograd.
+Tensor batched_gemm(const Tensor& a, const Tensor& b, DType out_dtype) {
+  const MatrixOperand ma = as_gemm_operand(a), mb = as_gemm_operand(b);
+  const int64_t batch = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
+  Tensor out = empty({batch, m, n}, {.dtype = out_dtype, .device = a.device()});
+  kernels::GemmArgs g = gemm_args(ma, mb, m, n, k);
+  g.bf16_operands = a.dtype() != out_dtype;  // bf16 autocast: bfloat16 operands, float32 output
   g.c = out.raw_data();
   g.ldc = n;
   g.batch_stride_c = m * n;
   g.batch = batch;
-  internal::backend(a).gemm(a.dtype(), g);
+  internal::backend(a).gemm(out_dtype, g);
   return out;
+}
+
+// C = A B for [B, M, K] x [B, K, N], with A and B read as `operand` (their own dtype, or bfloat16
+// under autocast) and C of dtype `out`:  dA = dC B^T,  dB = A^T dC, with the same operand dtype.
+Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, DType operand, DType out) {
+  const Tensor ao = internal::as_operand(a.detach(), operand), bo = internal::as_operand(b.detach(), operand);
+  Tensor c = batched_gemm(ao, bo, out);
+  SavedTensor sa(b.requires_grad() ? ao : Tensor()), sb(a.requires_grad() ? bo : Tensor());
+  return record(name, {a, b}, c, [a, b, sa, sb, name, operand, out](const Tensor& g) {
+    return Tensors{a.requires_grad() ? batched_product(name, g, sb.get().transpose(1, 2), operand, out) : Tensor(),
+                   b.requires_grad() ? batched_product(name, sa.get().transpose(1, 2), g, operand, out) : Tensor()};
+  });
 }
 
 }  // namespace
 
 namespace internal {
+
+DType gemm_operand_dtype(DType t) { return t == kFloat32 && autocast_enabled() ? kBFloat16 : t; }
+
+Tensor as_operand(const Tensor& t, DType operand) {
+  if (t.dtype() == operand) return t;
+  NoGradGuard no_grad;
+  return t.to(operand);
+}
+
 void gemm_into(const Tensor& a, const Tensor& b, Tensor& c, double beta) {
-  const MatrixOperand ma = as_gemm_operand(a.unsqueeze(0)), mb = as_gemm_operand(b.unsqueeze(0));
-  kernels::GemmArgs g;
-  g.trans_a = ma.transposed;
-  g.trans_b = mb.transposed;
-  g.m = a.size(0);
-  g.n = b.size(1);
-  g.k = a.size(1);
-  g.a = ma.tensor.raw_data();
-  g.lda = ma.ld;
-  g.b = mb.tensor.raw_data();
-  g.ldb = mb.ld;
+  MT_CHECK(a.dtype() == b.dtype() && (a.dtype() == c.dtype() || (a.dtype() == kBFloat16 && c.dtype() == kFloat32)),
+           "gemm: operands ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()), " do not fit a ",
+           dtype_name(c.dtype()), " output");
+  kernels::GemmArgs g = gemm_args(as_gemm_operand(a.unsqueeze(0)), as_gemm_operand(b.unsqueeze(0)), a.size(0),
+                                  b.size(1), a.size(1));
+  g.bf16_operands = a.dtype() != c.dtype();
   g.c = c.raw_data();
   g.ldc = c.size(1);
   g.beta = beta;
   backend(c).gemm(c.dtype(), g);
 }
+
 }  // namespace internal
 
 namespace {
@@ -99,12 +124,9 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   MT_CHECK(a.size(1) == b.size(0), "mm: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
            " cannot be multiplied (", a.size(1), " != ", b.size(0), ")");
   check_matmul_args("mm", a, b);
-  Tensor out = batched_gemm("mm", a.detach().unsqueeze(0), b.detach().unsqueeze(0)).squeeze(0);
-  // C = A B:  dA = dC B^T,  dB = A^T dC
-  SavedTensor sa(b.requires_grad() ? a : Tensor()), sb(a.requires_grad() ? b : Tensor());
-  return record("MmBackward0", {a, b}, out, [a, b, sa, sb](const Tensor& g) {
-    return Tensors{a.requires_grad() ? mm(g, sb.get().t()) : Tensor(), b.requires_grad() ? mm(sa.get().t(), g) : Tensor()};
-  });
+  return batched_product("MmBackward0", a.unsqueeze(0), b.unsqueeze(0), internal::gemm_operand_dtype(a.dtype()),
+                         a.dtype())
+      .squeeze(0);
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
@@ -113,12 +135,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   MT_CHECK(a.size(0) == b.size(0) && a.size(2) == b.size(1), "bmm: shapes ", shape_str(a.shape()), " and ",
            shape_str(b.shape()), " cannot be multiplied (expected [B, M, K] and [B, K, N])");
   check_matmul_args("bmm", a, b);
-  Tensor out = batched_gemm("bmm", a.detach(), b.detach());
-  SavedTensor sa(b.requires_grad() ? a : Tensor()), sb(a.requires_grad() ? b : Tensor());
-  return record("BmmBackward0", {a, b}, out, [a, b, sa, sb](const Tensor& g) {
-    return Tensors{a.requires_grad() ? bmm(g, sb.get().transpose(1, 2)) : Tensor(),
-                   b.requires_grad() ? bmm(sa.get().transpose(1, 2), g) : Tensor()};
-  });
+  return batched_product("BmmBackward0", a, b, internal::gemm_operand_dtype(a.dtype()), a.dtype());
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {

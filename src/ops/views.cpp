@@ -239,18 +239,32 @@ Tensor Tensor::to(DType target) const {
   return record("ToCopyBackward0", {*this}, out, [source](const Tensor& g) { return Tensors{g.to(source)}; });
 }
 
-Tensor Tensor::to(Device target) const {
+Tensor Tensor::to(Device target, bool non_blocking) const {
   if (target == device()) return *this;
   const Tensor src = contiguous();  // on the source device: the copy below moves one block of bytes
   Tensor out = empty(shape(), {.dtype = dtype(), .device = target});
   const size_t nbytes = size_t(numel()) * element_size();
   if (target.is_cpu()) {
     backend(src).copy_to_host(out.raw_data(), src.raw_data(), nbytes);
+  } else if (non_blocking && src.is_pinned()) {
+    // The pinned block is not reused before this copy has read it (see the CUDA backend).
+    kernels::backend_for(target).copy_from_host_async(out.raw_data(), src.raw_data(), nbytes);
   } else {
     kernels::backend_for(target).copy_from_host(out.raw_data(), src.raw_data(), nbytes);
   }
   const Device source = device();
   return record("ToCopyBackward0", {*this}, out, [source](const Tensor& g) { return Tensors{g.to(source)}; });
+}
+
+bool Tensor::is_pinned() const { return checked().storage->pinned(); }
+
+Tensor Tensor::pin_memory() const {
+  MT_CHECK(device().is_cpu(), "pin_memory: the tensor is on ", device().str(), "; only CPU tensors can be pinned");
+  if (is_pinned()) return *this;
+  Tensor out = empty(shape(), {.dtype = dtype(), .pin_memory = true});
+  NoGradGuard no_grad;
+  out.copy_(*this);
+  return out;
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {

@@ -44,6 +44,9 @@ struct LoaderOptions {
   int num_workers = 0;
   uint64_t seed = 0;
   int prefetch = 2;        // batches each worker may load ahead (torch's prefetch_factor)
+  // Batch inputs in pinned (page-locked) memory, copied there by the loading thread, so that
+  // batch.inputs.to(kCUDA, true) is asynchronous. Ignored when no GPU is usable, as in torch.
+  bool pin_memory = false;
 };
 
 struct Batch {
