@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds, here, what the GPU check runs on a lent GPU machine, and packs it into .gpu-bundle/
 # (ignored by git; name it in the device tool's `carry`):
-#   bin/  test_cuda, faceage, convnext_bench (Release, portable x86-64, CUDA code for sm_90)
+#   bin/  test_cuda, faceage, convnext_bench, depthwise_bench (Release, portable x86-64, sm_90)
 #   lib/  the shared libraries they need that such a machine may lack (cairo, matio, hdf5, ...),
 #         as ldd resolves them here; glibc, libstdc++, the CUDA driver and cuBLAS are left to
 #         the machine. Bundle and repository together must stay under the 64 MiB a call carries.
@@ -13,10 +13,11 @@ cd "$(dirname "$0")/.."
 build=build-gpu
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMINITORCH_CUDA=ON -DMINITORCH_NATIVE=OFF \
   -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
-cmake --build "$build" -j "$(nproc)" --target test_cuda faceage convnext_bench
+cmake --build "$build" -j "$(nproc)" --target test_cuda faceage convnext_bench depthwise_bench
 rm -rf .gpu-bundle
 mkdir -p .gpu-bundle/bin .gpu-bundle/lib
-cp "$build/tests/test_cuda" "$build/apps/faceage/faceage" "$build/bench/convnext_bench" .gpu-bundle/bin/
+cp "$build/tests/test_cuda" "$build/apps/faceage/faceage" "$build/bench/convnext_bench" "$build/bench/depthwise_bench" \
+  .gpu-bundle/bin/
 strip .gpu-bundle/bin/*
 for binary in .gpu-bundle/bin/*; do
   ldd "$binary" | awk '/=> \// {print $3}' | while read -r lib; do

@@ -48,6 +48,20 @@ tail -n 8 "$out/faceage.log"
 
 declare -A result
 if [ "${1:-}" != "--quick" ]; then
+  step "depthwise 7x7 per ConvNeXt-Tiny stage, batch 128: minitorch's strip kernels vs PyTorch (cuDNN)"
+  ours timeout 60 "$bundle/bin/depthwise_bench" --device cuda --batch 128 > "$out/depthwise.jsonl" 2>>"$out/bench.log" || status=1
+  timeout 60 "$python" tools/depthwise_bench_torch.py --device cuda --batch 128 >> "$out/depthwise.jsonl" 2>>"$out/bench.log" || status=1
+  "$python" - "$out/depthwise.jsonl" <<'PY' || true
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print("%-10s %-6s %10s %10s %12s %12s" % ("stage", "", "fwd ours", "fwd torch", "bwd ours", "bwd torch"))
+for size, ch in [(56, 96), (28, 192), (14, 384), (7, 768)]:
+    by = {r["framework"].split()[0]: r for r in rows if r["size"] == size and r["channels"] == ch}
+    m, t = by.get("minitorch", {}), by.get("pytorch", {})
+    print("%-10s %-6s %10s %10s %12s %12s" % ("%dx%d" % (size, size), ch, m.get("forward_ms"), t.get("forward_ms"),
+                                             m.get("backward_ms"), t.get("backward_ms")))
+PY
+
   step "ConvNeXt-Tiny benchmark, batch 128, 224x224"
   for mode in infer train; do
     for precision in fp32 tf32 bf16; do

@@ -22,8 +22,15 @@ Storage::Storage(size_t nbytes, Device device, bool pinned) : nbytes_(nbytes), d
 }
 Storage::~Storage() {
   if (!data_) return;
-  if (pinned_) kernels::cuda_backend().deallocate_pinned_host(data_, nbytes_);
-  else kernels::backend_for(device_).deallocate(data_, nbytes_);
+  if (!pinned_) {
+    kernels::backend_for(device_).deallocate(data_, nbytes_);
+    return;
+  }
+  try {
+    kernels::cuda_backend().deallocate_pinned_host(data_, nbytes_);
+  } catch (const Error&) {
+    // CUDA has shut down (a tensor freed while the process exits): the memory goes with it.
+  }
 }
 
 // ---- shapes -----------------------------------------------------------------------------------

@@ -116,10 +116,10 @@ TEST_CASE("bf16 autocast: a small ConvNeXt gives PyTorch's numbers with bf16 ope
   }
   sum(logits * exact.w.to(kFloat32)).backward();
   // Each value against PyTorch's with the same roundings (a rounding that flips between the two
-  // float32 computations moves a value by up to 2^-8 of an operand, hence the loose absolute
+  // float32 computations moves an operand by up to 2^-7 of itself, hence the loose absolute
   // part), and the whole tensor against float64.
-  // bf16 keeps 8 significant bits (relative rounding 2^-9); through this model's ten layers of
-  // products the worst element of a gradient moves by up to about 3% of the tensor's largest.
+  // bf16 keeps 8 significant bits (relative rounding error up to 2^-8); through this model's ten
+  // layers of products the worst element of a gradient moves by up to about 3% of the largest.
   auto check = [](const Tensor& actual, const Tensor& torch_bf16, const Tensor& float64) {
     REQUIRE(actual.dtype() == kFloat32);
     const double scale = max(abs(float64)).item();

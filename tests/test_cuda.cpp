@@ -93,6 +93,9 @@ TEST_CASE("pinned host memory: asynchronous copies, blocks reused only after the
   CHECK(pinned.to_vector<float>() == h.to_vector<float>());
   CHECK(pinned.to(kCUDA, true).to(kCPU).to_vector<float>() == h.to_vector<float>());
   CHECK_THROWS_WITH_AS(zeros({2}, {.device = kCUDA}).pin_memory(), doctest::Contains("only CPU tensors"), Error);
+  const Tensor leaf = h.detach().requires_grad_();
+  sum(leaf.pin_memory() * 2.0).backward();  // pinning is differentiable, as in torch
+  CHECK(leaf.grad().to_vector<float>() == std::vector<float>(1000, 2.f));
 
   // A 64 MiB copy takes milliseconds: if its pinned block were handed out again before the copy
   // had read it, writing the new tensor would change what arrives on the GPU.
@@ -228,7 +231,7 @@ TEST_CASE("matrix products through cuBLAS") {
 TEST_CASE("bf16 autocast: bf16 tensor-core products with float32 accumulation match the CPU's") {
   Poisoned poison;
   // Both devices round the same float32 operands to the same bf16 values; what differs is the
-  // order of the float32 sums, and where that flips a rounding of a later operand, 2^-9 of it.
+  // order of the float32 sums, and where that flips a rounding of a later operand, 2^-7 of it.
   auto autocast = [](std::function<Tensor(const Tensors&)> f) {
     return [f](const Tensors& v) {
       AutocastGuard bf16;
@@ -258,6 +261,17 @@ TEST_CASE("LayerNorm, depthwise and dense convolutions over NHWC") {
            {uniform({11, 13}, 43)});
   check_op("depthwise 7x7", [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 37}); },
            {uniform({2, 9, 11, 37}, 44), uniform({37, 1, 7, 7}, 45), uniform({37}, 46)});
+  // Stride 1 and square kernels take the register-strip kernels: strips cut by the row's end, a
+  // weight gradient summed over chunks of several rows (768 channels, 224 rows), 5x5 padding 1.
+  check_op("depthwise 7x7, 56-wide rows",
+           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 96}); },
+           {uniform({2, 5, 56, 96}, 56), uniform({96, 1, 7, 7}, 57), uniform({96}, 58)});
+  check_op("depthwise 7x7, many rows",
+           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 768}); },
+           {uniform({8, 28, 7, 768}, 59), uniform({768, 1, 7, 7}, 60), uniform({768}, 61)});
+  check_op("depthwise 5x5 padding 1",
+           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {1, 1}, .groups = 3}); },
+           {uniform({1, 7, 16, 3}, 62), uniform({3, 1, 5, 5}, 63), uniform({3}, 64)});
   check_op("depthwise 3x3 stride 2",
            [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}, .groups = 5}); },
            {uniform({1, 8, 7, 5}, 47), uniform({5, 1, 3, 3}, 48), uniform({5}, 49)});

@@ -5,6 +5,7 @@
 #include "cpu/depthwise_avx512.hpp"
 #include "cpu/reference.hpp"
 #include "cpu/simd.hpp"
+#include "depthwise_strips.hpp"
 #include "helpers.hpp"
 #include "kernels.hpp"
 
@@ -212,6 +213,63 @@ TEST_CASE("depthwise 7x7: the AVX-512 kernels equal the plain loops") {
     for (size_t i = 0; i < x.size(); ++i) REQUIRE(gx_fast[i] == doctest::Approx(gx_ref[i]).epsilon(1e-5).scale(1));
     for (size_t i = 0; i < w.size(); ++i) REQUIRE(gw_fast[i] == doctest::Approx(gw_ref[i]).epsilon(1e-5).scale(10));
     for (size_t i = 0; i < b.size(); ++i) REQUIRE(gb_fast[i] == doctest::Approx(gb_ref[i]).epsilon(1e-5).scale(10));
+  }
+}
+
+namespace {
+
+// The CUDA backend's register-strip depthwise kernels (kernels/depthwise_strips.hpp), one work
+// item after the other on the CPU: y, gx and gw (from chunk partial sums, as on the GPU).
+template <int K>
+void depthwise_by_strips(const k::ConvGeometry& g, const double* x, const double* w, const double* b, const double* gy,
+                         double* y, double* gx, double* gw) {
+  namespace dw = k::depthwise;
+  const dw::StripShape fwd{g.batch, g.in_h, g.in_w, g.out_h, g.out_w, g.channels, g.pad_h, g.pad_w, false};
+  for (int64_t item = 0; item < dw::strip_items(fwd); ++item) dw::strip<K>(fwd, x, w, b, y, item);
+  const dw::StripShape bwd{g.batch, g.out_h, g.out_w, g.in_h, g.in_w, g.channels, K - 1 - g.pad_h, K - 1 - g.pad_w, true};
+  for (int64_t item = 0; item < dw::strip_items(bwd); ++item) dw::strip<K>(bwd, gy, w, static_cast<const double*>(nullptr), gx, item);
+  const int64_t rows_per_chunk = 3, chunks = dw::weight_grad_chunks(fwd, rows_per_chunk), cols = K * K * g.channels;
+  std::vector<double> partial(size_t(chunks * cols), NAN);
+  for (int64_t item = 0; item < chunks * g.channels; ++item)
+    dw::weight_grad_chunk<K>(fwd, x, gy, rows_per_chunk, partial.data(), item);
+  for (int64_t c = 0; c < cols; ++c) {
+    gw[c] = 0;
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) gw[c] += partial[size_t(chunk * cols + c)];
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the CUDA backend's depthwise strip kernels, run on the CPU, equal the plain loops") {
+  struct Case {
+    int64_t kernel, in_h, in_w, channels, pad;
+  };
+  // Widths that are and are not multiples of the strip, images smaller than the kernel, padding
+  // other than "same".
+  for (Case c : {Case{7, 9, 13, 5, 3}, Case{7, 6, 16, 3, 1}, Case{7, 3, 2, 2, 3}, Case{3, 5, 9, 4, 1},
+                 Case{5, 7, 8, 2, 2}, Case{3, 4, 20, 1, 0}}) {
+    k::ConvGeometry g;
+    g.batch = 2, g.in_h = c.in_h, g.in_w = c.in_w, g.channels = c.channels;
+    g.kernel_h = g.kernel_w = c.kernel, g.pad_h = g.pad_w = c.pad;
+    g.out_h = g.in_h + 2 * c.pad - c.kernel + 1, g.out_w = g.in_w + 2 * c.pad - c.kernel + 1;
+    CAPTURE(c.kernel);
+    CAPTURE(c.in_w);
+    CAPTURE(c.pad);
+    Generator gen(31);
+    auto random = [&](int64_t n) { return randn({n}, {.dtype = kFloat64}, &gen).to_vector<double>(); };
+    const auto x = random(g.batch * g.in_h * g.in_w * g.channels), w = random(c.kernel * c.kernel * g.channels);
+    const auto b = random(g.channels), gy = random(g.batch * g.out_h * g.out_w * g.channels);
+    std::vector<double> y(gy.size(), NAN), gx(x.size(), NAN), gw(w.size(), NAN);
+    std::vector<double> y_ref(gy.size()), gx_ref(x.size()), gw_ref(w.size()), gb_ref(b.size());
+    if (c.kernel == 7) depthwise_by_strips<7>(g, x.data(), w.data(), b.data(), gy.data(), y.data(), gx.data(), gw.data());
+    if (c.kernel == 5) depthwise_by_strips<5>(g, x.data(), w.data(), b.data(), gy.data(), y.data(), gx.data(), gw.data());
+    if (c.kernel == 3) depthwise_by_strips<3>(g, x.data(), w.data(), b.data(), gy.data(), y.data(), gx.data(), gw.data());
+    k::cpu::depthwise_plain_forward(kFloat64, g, x.data(), w.data(), b.data(), y_ref.data());
+    k::cpu::depthwise_plain_backward(kFloat64, g, gy.data(), x.data(), w.data(), gx_ref.data(), gw_ref.data(),
+                                     gb_ref.data());
+    for (size_t i = 0; i < y.size(); ++i) REQUIRE(y[i] == doctest::Approx(y_ref[i]).epsilon(1e-12).scale(1));
+    for (size_t i = 0; i < gx.size(); ++i) REQUIRE(gx[i] == doctest::Approx(gx_ref[i]).epsilon(1e-12).scale(1));
+    for (size_t i = 0; i < gw.size(); ++i) REQUIRE(gw[i] == doctest::Approx(gw_ref[i]).epsilon(1e-12).scale(1));
   }
 }
 

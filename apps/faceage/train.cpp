@@ -137,7 +137,7 @@ TrainResult train(const TrainOptions& o) {
       for (const data::Batch& batch : loader.epoch(epoch)) {
         if (interrupted) break;
         Tensor logits, loss;
-        const Tensor inputs = batch.inputs.to(device, pin), targets = batch.labels.to(device);
+        const Tensor inputs = batch.inputs.to(device, pin), targets = batch.labels.to(device, pin);
         AutocastGuard autocast(o.amp == "bf16");  // backward keeps the forward's precision
         if (training) {
           logits = model.forward(inputs);

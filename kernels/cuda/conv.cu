@@ -2,13 +2,19 @@
 // and backward, and im2col/col2im for the dense ones (patchify stem, downsampling), whose
 // products then go to cuBLAS. Channels are the fastest dim everywhere, so the threads of a warp
 // read 32 neighbouring channels of one pixel: coalesced loads without shared-memory tiling.
+// Stride-1 square depthwise convolutions (ConvNeXt's 7x7) in float32/float64 take the
+// register-blocked strip kernels of kernels/depthwise_strips.hpp; the one-thread-per-element
+// kernels below cover every other case and are what the strips are tested against.
 //
 //   y[n, oh, ow, c] = bias[c] + sum_ij x[n, oh*s - p + i, ow*s - p + j, c] * w[i, j, c]
 //   gx[n, ih, iw, c] = sum over (i, j, oh, ow) with oh*s - p + i = ih, ow*s - p + j = iw
 //                      of gy[n, oh, ow, c] * w[i, j, c]
 //   gw[i, j, c] = sum over (n, oh, ow) of gy[n, oh, ow, c] * x[n, oh*s - p + i, ow*s - p + j, c]
 //   gbias[c] = sum over (n, oh, ow) of gy[n, oh, ow, c]
+#include <type_traits>
+
 #include "column_sums.cuh"
+#include "depthwise_strips.hpp"
 
 namespace minitorch::kernels::cuda_impl {
 
@@ -136,6 +142,59 @@ __global__ void col2im_kernel(ConvGeometry g, const T* cols, T* gx) {
   }
 }
 
+// ---- register-blocked strips (stride 1, K x K with K = 3, 5 or 7) --------------------------------
+
+template <int K, class T>
+__global__ void depthwise_strip_kernel(depthwise::StripShape s, const T* src, const T* w, const T* bias, T* dst) {
+  const int64_t items = depthwise::strip_items(s);
+  MT_GRID_STRIDE_LOOP(item, items) depthwise::strip<K>(s, src, w, bias, dst, item);
+}
+
+template <int K, class T>
+__global__ void depthwise_weight_grad_kernel(depthwise::StripShape s, const T* x, const T* gy, int64_t rows_per_chunk,
+                                             T* partial) {
+  const int64_t items = depthwise::weight_grad_chunks(s, rows_per_chunk) * s.channels;
+  MT_GRID_STRIDE_LOOP(item, items) depthwise::weight_grad_chunk<K>(s, x, gy, rows_per_chunk, partial, item);
+}
+
+// Calls fn(std::integral_constant<int, K>{}) and returns true when the strips cover g and T.
+template <class T, class Fn>
+bool with_strip_kernel(const ConvGeometry& g, Fn&& fn) {
+  if constexpr (!std::is_same_v<T, float> && !std::is_same_v<T, double>) {
+    return false;
+  } else {
+    if (g.stride_h != 1 || g.stride_w != 1 || g.kernel_h != g.kernel_w) return false;
+    switch (g.kernel_h) {
+      case 3: fn(std::integral_constant<int, 3>{}); return true;
+      case 5: fn(std::integral_constant<int, 5>{}); return true;
+      case 7: fn(std::integral_constant<int, 7>{}); return true;
+      default: return false;
+    }
+  }
+}
+
+depthwise::StripShape forward_strips(const ConvGeometry& g) {
+  return {g.batch, g.in_h, g.in_w, g.out_h, g.out_w, g.channels, g.pad_h, g.pad_w, false};
+}
+// The input gradient as a convolution of gy with flipped taps (see depthwise_strips.hpp).
+depthwise::StripShape input_grad_strips(const ConvGeometry& g) {
+  return {g.batch, g.out_h, g.out_w, g.in_h, g.in_w, g.channels, g.kernel_h - 1 - g.pad_h, g.kernel_w - 1 - g.pad_w, true};
+}
+
+// gw through chunk partial sums (about 2^17 work items), then their column sums in order.
+template <int K, class T>
+void depthwise_weight_grad_strips(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
+  const depthwise::StripShape s = forward_strips(g);
+  const int64_t rows = g.batch * g.out_h, chunks_wanted = std::max<int64_t>(1, (int64_t(1) << 17) / g.channels);
+  const int64_t rows_per_chunk = std::max<int64_t>(1, (rows + chunks_wanted - 1) / chunks_wanted);
+  const int64_t chunks = depthwise::weight_grad_chunks(s, rows_per_chunk), cols = K * K * g.channels;
+  Scratch partial(size_t(chunks * cols) * sizeof(T));
+  depthwise_weight_grad_kernel<K><<<blocks_for(chunks * g.channels), kThreads, 0, stream()>>>(s, x, gy, rows_per_chunk,
+                                                                                               partial.as<T>());
+  MT_CUDA_LAUNCHED("depthwise conv weight gradient kernel");
+  sum_over_rows<T>(ReadMatrix<T>{partial.as<T>(), cols}, chunks, cols, gw);
+}
+
 }  // namespace
 
 void CudaBackend::depthwise_conv2d_forward(DType t, const ConvGeometry& g, const void* x, const void* weight,
@@ -144,8 +203,13 @@ void CudaBackend::depthwise_conv2d_forward(DType t, const ConvGeometry& g, const
   if (n == 0) return;
   visit_device_floating_dtype(t, "depthwise conv kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    depthwise_forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(
-        g, static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias), static_cast<T*>(y));
+    const T *xs = static_cast<const T*>(x), *ws = static_cast<const T*>(weight), *bs = static_cast<const T*>(bias);
+    const bool strips = with_strip_kernel<T>(g, [&](auto k) {
+      const depthwise::StripShape s = forward_strips(g);
+      depthwise_strip_kernel<decltype(k)::value><<<blocks_for(depthwise::strip_items(s)), kThreads, 0, stream()>>>(
+          s, xs, ws, bs, static_cast<T*>(y));
+    });
+    if (!strips) depthwise_forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(g, xs, ws, bs, static_cast<T*>(y));
   });
   MT_CUDA_LAUNCHED("depthwise conv forward kernel");
 }
@@ -156,14 +220,25 @@ void CudaBackend::depthwise_conv2d_backward(DType t, const ConvGeometry& g, cons
     using T = typename decltype(tag)::type;
     const T* grad = static_cast<const T*>(gy);
     const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels, positions = g.batch * g.out_h * g.out_w;
+    const T* w = static_cast<const T*>(weight);
     if (gx && n_in > 0) {
-      depthwise_input_grad_kernel<<<blocks_for(n_in), kThreads, 0, stream()>>>(g, grad, static_cast<const T*>(weight),
-                                                                               static_cast<T*>(gx));
+      const bool strips = with_strip_kernel<T>(g, [&](auto k) {
+        const depthwise::StripShape s = input_grad_strips(g);
+        depthwise_strip_kernel<decltype(k)::value><<<blocks_for(depthwise::strip_items(s)), kThreads, 0, stream()>>>(
+            s, grad, w, static_cast<const T*>(nullptr), static_cast<T*>(gx));
+      });
+      if (!strips)
+        depthwise_input_grad_kernel<<<blocks_for(n_in), kThreads, 0, stream()>>>(g, grad, w, static_cast<T*>(gx));
       MT_CUDA_LAUNCHED("depthwise conv input gradient kernel");
     }
-    if (gweight)
-      sum_over_rows<acc_t<T>>(TapProducts<T>{g, grad, static_cast<const T*>(x)}, positions,
-                              g.kernel_h * g.kernel_w * g.channels, static_cast<T*>(gweight));
+    if (gweight) {
+      const bool strips = positions > 0 && with_strip_kernel<T>(g, [&](auto k) {
+        depthwise_weight_grad_strips<decltype(k)::value>(g, static_cast<const T*>(x), grad, static_cast<T*>(gweight));
+      });
+      if (!strips)  // also writes the zeros of an empty batch
+        sum_over_rows<acc_t<T>>(TapProducts<T>{g, grad, static_cast<const T*>(x)}, positions,
+                                g.kernel_h * g.kernel_w * g.channels, static_cast<T*>(gweight));
+    }
     if (gbias) sum_over_rows<acc_t<T>>(ReadMatrix<T>{grad, g.channels}, positions, g.channels, static_cast<T*>(gbias));
   });
 }

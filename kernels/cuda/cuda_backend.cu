@@ -115,18 +115,21 @@ class PinnedHostCache {
  public:
   void* allocate(size_t nbytes) {
     const size_t size = std::max<size_t>(512, (nbytes + 511) / 512 * 512);
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto it = free_.lower_bound(size); it != free_.end() && it->first <= 2 * size; ++it) {
-      const cudaError_t state = cudaEventQuery(blocks_.at(it->second).released);
-      if (state == cudaErrorNotReady) {  // a copy still reads it (not an error: clear it)
-        cudaGetLastError();
-        continue;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = free_.lower_bound(size); it != free_.end() && it->first <= 2 * size; ++it) {
+        const cudaError_t state = cudaEventQuery(blocks_.at(it->second).released);
+        if (state == cudaErrorNotReady) {  // a copy still reads it (not an error: clear it)
+          cudaGetLastError();
+          continue;
+        }
+        MT_CUDA_CHECK_NAMED(state, "cudaEventQuery");
+        void* p = it->second;
+        free_.erase(it);
+        return p;
       }
-      MT_CUDA_CHECK_NAMED(state, "cudaEventQuery");
-      void* p = it->second;
-      free_.erase(it);
-      return p;
     }
+    // A new block, allocated without the lock: cudaHostAlloc of a batch takes milliseconds.
     void* p = nullptr;
     const cudaError_t status = cudaHostAlloc(&p, size, cudaHostAllocDefault);
     if (status != cudaSuccess) {
@@ -135,18 +138,28 @@ class PinnedHostCache {
                    cudaGetErrorString(status), ")");
     }
     cudaEvent_t event = nullptr;
-    MT_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+    const cudaError_t created = cudaEventCreateWithFlags(&event, cudaEventDisableTiming);
+    if (created != cudaSuccess) {
+      cudaFreeHost(p);
+      MT_CUDA_CHECK_NAMED(created, "cudaEventCreateWithFlags");
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
     blocks_[p] = {size, event};
     return p;
   }
 
+  // Also runs while the process exits, when CUDA may have shut down: a failed event record
+  // leaves the block out of the cache (Storage catches a throw from stream()).
   void deallocate(void* p) {
     if (!p) return;
     std::lock_guard<std::mutex> lock(mutex_);
     const auto it = blocks_.find(p);
     if (it == blocks_.end()) return;
-    // No error check: this also runs while the process exits, after CUDA may have shut down.
-    cudaEventRecord(it->second.released, stream());
+    if (cudaEventRecord(it->second.released, stream()) != cudaSuccess) {
+      // Without the event the block cannot be known to be free of queued copies: never reuse it.
+      cudaGetLastError();
+      return;
+    }
     free_.emplace(it->second.size, p);
   }
 

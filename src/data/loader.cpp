@@ -205,8 +205,11 @@ class EpochRun {
       batch.paths.push_back(std::move(ex.path));
     }
     batch.inputs = stack(inputs);
-    if (options_.pin_memory && cuda::is_available()) batch.inputs = batch.inputs.pin_memory();
     batch.labels = from_vector(labels, {int64_t(labels.size())});
+    if (options_.pin_memory && cuda::is_available()) {  // both, so neither copy to the GPU blocks
+      batch.inputs = batch.inputs.pin_memory();
+      batch.labels = batch.labels.pin_memory();
+    }
     return batch;
   }
 

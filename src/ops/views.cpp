@@ -262,9 +262,8 @@ Tensor Tensor::pin_memory() const {
   MT_CHECK(device().is_cpu(), "pin_memory: the tensor is on ", device().str(), "; only CPU tensors can be pinned");
   if (is_pinned()) return *this;
   Tensor out = empty(shape(), {.dtype = dtype(), .pin_memory = true});
-  NoGradGuard no_grad;
-  out.copy_(*this);
-  return out;
+  out.copy_(detach());
+  return record("PinMemoryBackward0", {*this}, out, [](const Tensor& g) { return Tensors{g}; });
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {

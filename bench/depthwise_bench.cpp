@@ -1,0 +1,83 @@
+// The depthwise 7x7 convolution of each ConvNeXt-Tiny stage (padding 3, NHWC), forward and
+// backward (input, weight and bias gradients), timed; tools/depthwise_bench_torch.py times
+// PyTorch's (cuDNN on the GPU, channels_last) on the same shapes.
+//
+//   ./build/bench/depthwise_bench [--device cpu|cuda] [--batch 128] [--steps 5]
+// Prints one JSON line per stage: its shape and the median forward and backward milliseconds.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "minitorch/minitorch.hpp"
+
+using namespace minitorch;
+
+namespace {
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "depthwise_bench: %s\nusage: depthwise_bench [--device cpu|cuda] [--batch B] [--steps N]\n",
+               message.c_str());
+  std::exit(2);
+}
+
+// Median seconds of `steps` runs of fn (after one warm-up run), each ended by a device sync.
+template <class Fn>
+double median_seconds(int64_t steps, Fn fn) {
+  std::vector<double> times;
+  for (int64_t s = 0; s <= steps; ++s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    cuda::synchronize();
+    if (s > 0) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  std::string device_name = "cuda";
+  int64_t batch = 128, steps = 5;
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 >= argc) usage_error(std::string("missing value after ") + argv[i]);
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--device") device_name = value;
+    else if (flag == "--batch") batch = std::atoll(value.c_str());
+    else if (flag == "--steps") steps = std::atoll(value.c_str());
+    else usage_error("unknown flag " + flag);
+  }
+  if (device_name != "cpu" && device_name != "cuda") usage_error("--device must be cpu or cuda, got '" + device_name + "'");
+  if (batch <= 0 || steps <= 0) usage_error("--batch and --steps must be positive");
+  const Device device = device_name == "cuda" ? kCUDA : kCPU;
+  struct Stage {
+    int64_t size, channels;
+  };
+  for (Stage st : {Stage{56, 96}, Stage{28, 192}, Stage{14, 384}, Stage{7, 768}}) {
+    const TensorOptions on{.device = device};
+    const Tensor x = randn({batch, st.size, st.size, st.channels}, on).requires_grad_();
+    const Tensor w = (randn({st.channels, 1, 7, 7}, on) * 0.1).detach().requires_grad_();
+    const Tensor b = zeros({st.channels}, on).requires_grad_();
+    const Tensor gy = randn({batch, st.size, st.size, st.channels}, on);
+    const Conv2dOptions same{.padding = {3, 3}, .groups = st.channels};
+    const double forward = median_seconds(steps, [&] {
+      NoGradGuard no_grad;
+      conv2d(x, w, b, same);
+    });
+    const Tensor y = conv2d(x, w, b, same);
+    const double backward = median_seconds(steps, [&] {
+      for (const Tensor& t : {x, w, b}) t.impl()->grad.reset();  // timed without the accumulation
+      y.backward(gy, /*retain_graph=*/true);
+    });
+    std::printf("{\"framework\":\"minitorch\",\"device\":\"%s\",\"batch\":%lld,\"size\":%lld,\"channels\":%lld,"
+                "\"forward_ms\":%.3f,\"backward_ms\":%.3f}\n",
+                device_name.c_str(), (long long)batch, (long long)st.size, (long long)st.channels, forward * 1e3,
+                backward * 1e3);
+  }
+} catch (const minitorch::Error& e) {
+  std::fprintf(stderr, "depthwise_bench: %s\n", e.what());
+  return 1;
+}
