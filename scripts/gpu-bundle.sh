@@ -2,17 +2,18 @@
 # Builds, here, what the GPU check runs on a lent GPU machine, and packs it into .gpu-bundle/
 # (ignored by git; name it in the device tool's `carry`):
 #   bin/  test_cuda, faceage, convnext_bench, depthwise_bench (Release, portable x86-64, sm_90)
-#   lib/  the shared libraries they need that such a machine may lack (cairo, matio, hdf5, ...),
-#         as ldd resolves them here; glibc, libstdc++, the CUDA driver and cuBLAS are left to
-#         the machine. Bundle and repository together must stay under the 64 MiB a call carries.
+#   lib/  libminitorch.so and the shared libraries they need that such a machine may lack (cairo,
+#         matio, hdf5, ...) as ldd resolves them here; glibc, libstdc++, the CUDA driver and
+#         cuBLAS are left to the machine. Bundle and repository together must stay under the 64 MiB a call carries.
 # Then scripts/gpu-check.sh runs it there. The GPU machine has nvcc but no apt, so building
 # here, where the packages are, and carrying the result is the short way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 build=build-gpu
+# A shared libminitorch: the four programs share one copy of the library and its CUDA kernels.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMINITORCH_CUDA=ON -DMINITORCH_NATIVE=OFF \
-  -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
+  -DCMAKE_CUDA_ARCHITECTURES=90 -DBUILD_SHARED_LIBS=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" --target test_cuda faceage convnext_bench depthwise_bench
 rm -rf .gpu-bundle
 mkdir -p .gpu-bundle/bin .gpu-bundle/lib
@@ -28,4 +29,5 @@ for binary in .gpu-bundle/bin/*; do
     esac
   done
 done
+strip --strip-unneeded .gpu-bundle/lib/libminitorch.so*
 du -sh .gpu-bundle

@@ -23,6 +23,9 @@ step() { echo; echo "== $*"; }
 
 step "GPU"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+# A library the binaries cannot find (cuBLAS of another CUDA major version, say) is named here.
+missing=$(for b in "$bundle"/bin/*; do ours ldd "$b"; done | grep "not found" | sort -u)
+[ -z "$missing" ] || { echo "gpu-check: libraries not found:"; echo "$missing"; }
 
 step "CUDA tests (every op against the CPU, a ConvNeXt train step)"
 ours timeout 300 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda.log" | tail -n 40
