@@ -22,10 +22,13 @@
 
 #include "scalar_math.hpp"  // MT_HOST_DEVICE
 
+// Fully unrolled loops and inlined helpers keep the strip arrays in registers on the GPU.
 #if defined(__CUDACC__)
 #define MT_UNROLL _Pragma("unroll")
+#define MT_STRIP_INLINE __host__ __device__ __forceinline__
 #else
 #define MT_UNROLL
+#define MT_STRIP_INLINE inline
 #endif
 
 namespace minitorch::kernels::depthwise {
@@ -47,7 +50,7 @@ MT_HOST_DEVICE inline int64_t strip_items(const StripShape& s) {
 
 // in[u] = src[n, row, q0 - pad_w + u, c] for u < kStrip + K - 1, zero outside the image.
 template <int K, class T>
-MT_HOST_DEVICE inline void load_row(const StripShape& s, const T* src, int64_t n, int64_t row, int64_t q0, int64_t c,
+MT_STRIP_INLINE void load_row(const StripShape& s, const T* src, int64_t n, int64_t row, int64_t q0, int64_t c,
                                     T (&in)[kStrip + K - 1]) {
   const T* base = src + (n * s.src_h + row) * s.src_w * s.channels + c;
   MT_UNROLL
@@ -59,7 +62,7 @@ MT_HOST_DEVICE inline void load_row(const StripShape& s, const T* src, int64_t n
 
 // One work item of the convolution above (bias may be null).
 template <int K, class T>
-MT_HOST_DEVICE inline void strip(const StripShape& s, const T* src, const T* w, const T* bias, T* dst, int64_t item) {
+MT_STRIP_INLINE void strip(const StripShape& s, const T* src, const T* w, const T* bias, T* dst, int64_t item) {
   const int64_t c = item % s.channels;
   int64_t rest = item / s.channels;
   const int64_t q0 = rest % strips_per_row(s) * kStrip;
@@ -96,7 +99,7 @@ MT_HOST_DEVICE inline int64_t weight_grad_chunks(const StripShape& s, int64_t ro
 }
 
 template <int K, class T>
-MT_HOST_DEVICE inline void weight_grad_chunk(const StripShape& s, const T* x, const T* gy, int64_t rows_per_chunk,
+MT_STRIP_INLINE void weight_grad_chunk(const StripShape& s, const T* x, const T* gy, int64_t rows_per_chunk,
                                              T* partial, int64_t item) {
   const int64_t c = item % s.channels, chunk = item / s.channels;
   const int64_t first = chunk * rows_per_chunk;

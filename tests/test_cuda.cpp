@@ -272,6 +272,9 @@ TEST_CASE("LayerNorm, depthwise and dense convolutions over NHWC") {
   check_op("depthwise 5x5 padding 1",
            [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {1, 1}, .groups = 3}); },
            {uniform({1, 7, 16, 3}, 62), uniform({3, 1, 5, 5}, 63), uniform({3}, 64)});
+  check_op("depthwise 3x3 padding 3 (beyond the kernel)",
+           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 4}); },
+           {uniform({2, 4, 5, 4}, 65), uniform({4, 1, 3, 3}, 66), uniform({4}, 67)});
   check_op("depthwise 3x3 stride 2",
            [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}, .groups = 5}); },
            {uniform({1, 8, 7, 5}, 47), uniform({5, 1, 3, 3}, 48), uniform({5}, 49)});

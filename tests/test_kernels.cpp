@@ -245,9 +245,9 @@ TEST_CASE("the CUDA backend's depthwise strip kernels, run on the CPU, equal the
     int64_t kernel, in_h, in_w, channels, pad;
   };
   // Widths that are and are not multiples of the strip, images smaller than the kernel, padding
-  // other than "same".
+  // other than "same", padding beyond the kernel (the input gradient's padding is then negative).
   for (Case c : {Case{7, 9, 13, 5, 3}, Case{7, 6, 16, 3, 1}, Case{7, 3, 2, 2, 3}, Case{3, 5, 9, 4, 1},
-                 Case{5, 7, 8, 2, 2}, Case{3, 4, 20, 1, 0}}) {
+                 Case{5, 7, 8, 2, 2}, Case{3, 4, 20, 1, 0}, Case{3, 4, 5, 2, 3}}) {
     k::ConvGeometry g;
     g.batch = 2, g.in_h = c.in_h, g.in_w = c.in_w, g.channels = c.channels;
     g.kernel_h = g.kernel_w = c.kernel, g.pad_h = g.pad_w = c.pad;

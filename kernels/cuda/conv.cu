@@ -232,7 +232,7 @@ void CudaBackend::depthwise_conv2d_backward(DType t, const ConvGeometry& g, cons
       MT_CUDA_LAUNCHED("depthwise conv input gradient kernel");
     }
     if (gweight) {
-      const bool strips = positions > 0 && with_strip_kernel<T>(g, [&](auto k) {
+      const bool strips = positions > 0 && g.channels > 0 && with_strip_kernel<T>(g, [&](auto k) {
         depthwise_weight_grad_strips<decltype(k)::value>(g, static_cast<const T*>(x), grad, static_cast<T*>(gweight));
       });
       if (!strips)  // also writes the zeros of an empty batch
