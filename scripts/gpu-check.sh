@@ -30,7 +30,13 @@ missing=$(for b in "$bundle"/bin/*; do ours ldd "$b"; done | grep "not found" | 
 step "CUDA tests (every op against the CPU, a ConvNeXt train step)"
 ours timeout 300 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda.log" | tail -n 40
 test_status=${PIPESTATUS[0]}
-[ "$test_status" = 0 ] || status=1
+if [ "$test_status" != 0 ]; then
+  status=1
+  # A fault inside a kernel surfaces at the next synchronisation, under another call's name;
+  # with every launch synchronous the error names the kernel that failed.
+  step "CUDA tests again with CUDA_LAUNCH_BLOCKING=1"
+  CUDA_LAUNCH_BLOCKING=1 ours timeout 200 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda_blocking.log" | tail -n 30
+fi
 
 step "faceage train --device cuda (smoke runs: fp32, then bf16 autocast)"
 data=/tmp/gpu-check-data
