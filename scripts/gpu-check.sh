@@ -38,7 +38,7 @@ if [ "$test_status" != 0 ]; then
   CUDA_LAUNCH_BLOCKING=1 ours timeout 200 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda_blocking.log" | tail -n 30
 fi
 
-step "faceage train --device cuda (smoke runs: fp32, then bf16 autocast)"
+step "faceage on the GPU (smoke runs: train fp32 and bf16 autocast, evaluate, embed, predict)"
 data=/tmp/gpu-check-data
 rm -rf "$data"
 smoke=failed
@@ -52,6 +52,10 @@ if LD_LIBRARY_PATH="$ours_path" timeout 240 bash -c "
     --image-size 64 --epochs 2 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
   $bundle/bin/faceage train --data $data/split --out $data/result_bf16 --device cuda --amp bf16 \
     --arch convnext_atto --image-size 64 --epochs 1 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
+  model=$data/result/convnext_finetuned.safetensors
+  $bundle/bin/faceage evaluate --data $data/split --checkpoint \$model --image-size 64 --device cuda
+  $bundle/bin/faceage embed --data $data/split --checkpoint \$model --out $data/result --image-size 64 --device cuda
+  $bundle/bin/faceage predict --weights \$model --image-size 64 --device cuda \$(find $data/split/val -name '*.jpg' | head -n 2)
 " > "$out/faceage.log" 2>&1; then smoke=passed; else status=1; fi
 tail -n 8 "$out/faceage.log"
 

@@ -187,7 +187,7 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK(text_status == 0);
   CHECK(text.rfind(image.string() + "\n", 0) == 0);
   for (const char* group : {"10s", "20s", "30s", "40s", "50s", "60s"}) CHECK(text.find(std::string("  ") + group + "\n") != std::string::npos);
-  const auto [json_status, json, json_err] = run("predict --json --topk 2 --image-size 32 --weights " + e.checkpoint + " " + image.string());
+  const auto [json_status, json, json_err] = run("predict --json --topk 2 --image-size 32 --device cpu --weights " + e.checkpoint + " " + image.string());
   CHECK(json_status == 0);
   CHECK(json.rfind("{\"image\":\"" + image.string() + "\",\"topk\":[{\"class\":", 0) == 0);
   CHECK(json.find("\"name\":\"") != std::string::npos);
@@ -217,10 +217,15 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
       {"predict --weights /nonexistent.safetensors x.png", "nonexistent.safetensors"},
       {"train --data /tmp --out /tmp/faceage_bad --device tpu", "--device must be auto, cpu or cuda"},
       {"train --data /tmp --out /tmp/faceage_bad --amp fp16", "--amp must be none or bf16"},
+      {"embed --data /tmp --checkpoint x.safetensors --out /tmp/faceage_bad --device tpu", "--device must be auto"},
+      {"evaluate --data /tmp --checkpoint x.safetensors --device gpu0", "--device must be auto, cpu or cuda"},
+      {"predict --weights x.safetensors --device cuda:0 x.png", "--device must be auto, cpu or cuda"},
       {"synth --out /proc/faceage", "proc"},
   };
-  if (!cuda::is_available())
+  if (!cuda::is_available()) {
     cases.push_back({"train --data /tmp --out /tmp/faceage_bad --device cuda", "--device cuda: no CUDA device"});
+    cases.push_back({"evaluate --data /tmp --checkpoint x.safetensors --device cuda", "--device cuda: no CUDA device"});
+  }
   for (const auto& [args, fragment] : cases) {
     CAPTURE(args);
     const auto [status, out, err] = run(args);

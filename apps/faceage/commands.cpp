@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "device_choice.hpp"
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
 #include "minitorch/data/image_folder.hpp"
@@ -64,6 +65,7 @@ Commands::Commands(CLI::App& app) {
   evaluate_->add_option("--data", eval_data_, "folder with val/")->required();
   evaluate_->add_option("--checkpoint", eval_checkpoint_, "model file written by train")->required();
   evaluate_->add_option("--image-size", eval_image_size_, "square input size used in training");
+  evaluate_->add_option("--device", model_device_, "auto, cpu or cuda");
 
   embed_ = app.add_subcommand("embed", "features of both splits, saved as .pth tuples (features, labels)");
   embed_->add_option("--data", embed_options_.data_dir, "folder with train/ and val/")->required();
@@ -71,6 +73,7 @@ Commands::Commands(CLI::App& app) {
   embed_->add_option("--out", embed_options_.out_dir, "folder to write into")->required();
   embed_->add_option("--layer", embed_options_.layer, "logits or pooled");
   embed_->add_option("--image-size", embed_options_.image_size, "square input size used in training");
+  embed_->add_option("--device", embed_options_.device, "auto, cpu or cuda");
 
   plot_ = app.add_subcommand("plot", "PCA and t-SNE plots of saved features");
   plot_->add_option("--features", plot_options_.features, "a .pth tuple (features, labels)")->required();
@@ -81,6 +84,7 @@ Commands::Commands(CLI::App& app) {
   predict_->add_option("--topk", predict_topk_, "classes to print")->check(CLI::Range(1, 1000));
   predict_->add_option("--image-size", eval_image_size_, "square input size used in training");
   predict_->add_flag("--json", predict_json_, "one JSON object per image");
+  predict_->add_option("--device", model_device_, "auto, cpu or cuda");
   predict_->add_option("images", predict_images_, "image files")->required();
 
   demo_ = app.add_subcommand("demo", "the whole tutorial on a small synthetic set, in a few minutes");
@@ -89,8 +93,11 @@ Commands::Commands(CLI::App& app) {
 
 namespace {
 
-int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t image_size) {
+int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t image_size,
+                 const std::string& device_name) {
+  const Device device = pick_device(device_name);
   auto model = load_trained_model(checkpoint).model;
+  model->to(device);
   model->eval();
   using namespace data::transforms;
   data::ImageFolder val((fs::path(data_dir) / "val").string(),
@@ -99,11 +106,12 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
   const int64_t classes = int64_t(val.classes().size());
   MT_CHECK(classes == model->config().num_classes, "evaluate: ", data_dir, "/val has ", classes,
            " classes, the checkpoint was trained for ", model->config().num_classes);
-  data::DataLoader loader(val, {.batch_size = 32, .num_workers = 2});
+  const bool pin = device.is_cuda();
+  data::DataLoader loader(val, {.batch_size = 32, .num_workers = 2, .pin_memory = pin});
   std::vector<Tensor> preds, labels;
   NoGradGuard no_grad;
   for (const data::Batch& b : loader.epoch(0)) {
-    preds.push_back(argmax(model->forward(b.inputs), 1));
+    preds.push_back(argmax(model->forward(b.inputs.to(device, pin)), 1).to(kCPU));
     labels.push_back(b.labels);
   }
   const Tensor p = cat(preds), l = cat(labels);
@@ -126,8 +134,10 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
 // A fine-tuned model sees what it saw in training (a square resize); a 1000-class ImageNet
 // checkpoint gets the preset its weights were trained with (resize 236, center crop 224).
 int run_predict(const std::string& weights, int64_t topk, bool json, int64_t image_size,
-                const std::vector<std::string>& images) {
+                const std::vector<std::string>& images, const std::string& device_name) {
+  const Device device = pick_device(device_name);
   auto [model, names] = load_trained_model(weights);
+  model->to(device);
   model->eval();
   const int64_t classes = model->config().num_classes;
   using namespace data::transforms;
@@ -136,7 +146,7 @@ int run_predict(const std::string& weights, int64_t topk, bool json, int64_t ima
                                                        Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
   NoGradGuard no_grad;
   for (const std::string& path : images) {
-    const Tensor logits = model->forward(transform(data::read_image(path)).unsqueeze(0))[0];
+    const Tensor logits = model->forward(transform(data::read_image(path)).unsqueeze(0).to(device))[0].to(kCPU);
     const auto top = models::top_k_classes(logits, topk);
     std::fputs((json ? models::top_k_json(path, top, names) + "\n" : models::top_k_text(path, top, names)).c_str(), stdout);
   }
@@ -179,7 +189,7 @@ int Commands::run() {
     write_metrics_json((fs::path(train_options_.out_dir) / "metrics.json").string(), r, train_options_);
     return 0;
   }
-  if (evaluate_->parsed()) return run_evaluate(eval_data_, eval_checkpoint_, eval_image_size_);
+  if (evaluate_->parsed()) return run_evaluate(eval_data_, eval_checkpoint_, eval_image_size_, model_device_);
   if (embed_->parsed()) {
     embed(embed_options_);
     return 0;
@@ -188,7 +198,8 @@ int Commands::run() {
     plot_features(plot_options_);
     return 0;
   }
-  if (predict_->parsed()) return run_predict(predict_weights_, predict_topk_, predict_json_, eval_image_size_, predict_images_);
+  if (predict_->parsed())
+    return run_predict(predict_weights_, predict_topk_, predict_json_, eval_image_size_, predict_images_, model_device_);
   return run_demo(demo_out_);
 }
 

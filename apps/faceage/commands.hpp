@@ -34,6 +34,7 @@ class Commands {
   EmbedOptions embed_options_;
   PlotOptions plot_options_;
   std::string eval_data_, eval_checkpoint_, predict_weights_, demo_out_ = "faceage-demo";
+  std::string model_device_ = "auto";  // --device of evaluate and predict
   int64_t eval_image_size_ = 224, predict_topk_ = 3;
   bool predict_json_ = false, prepare_link_ = false;
   std::vector<std::string> predict_images_;

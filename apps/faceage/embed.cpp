@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "device_choice.hpp"
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
 #include "minitorch/data/image_folder.hpp"
@@ -15,8 +16,10 @@ using namespace minitorch;
 void embed(const EmbedOptions& o) {
   MT_CHECK(o.layer == "logits" || o.layer == "pooled", "--layer must be logits or pooled, got '", o.layer, "'");
   MT_CHECK(o.image_size >= 32 && o.batch_size > 0 && o.workers >= 0, "embed: invalid image size, batch size or workers");
+  const Device device = pick_device(o.device);
   ensure_writable_dir(o.out_dir, "output");
   auto model = load_trained_model(o.checkpoint).model;
+  model->to(device);
   model->eval();
   using namespace data::transforms;
   // Deterministic features: the evaluation transform and dataset order for both splits.
@@ -26,11 +29,13 @@ void embed(const EmbedOptions& o) {
     data::ImageFolder set((fs::path(o.data_dir) / split).string(), transform);
     MT_CHECK(int64_t(set.classes().size()) == model->config().num_classes || o.layer == "pooled", "embed: ", o.data_dir,
              "/", split, " has ", set.classes().size(), " classes, the model ", model->config().num_classes);
-    data::DataLoader loader(set, {.batch_size = o.batch_size, .num_workers = o.workers});
+    const bool pin = device.is_cuda();
+    data::DataLoader loader(set, {.batch_size = o.batch_size, .num_workers = o.workers, .pin_memory = pin});
     std::vector<Tensor> features, labels;
     NoGradGuard no_grad;
     for (const data::Batch& batch : loader.epoch(0)) {
-      features.push_back(o.layer == "logits" ? model->forward(batch.inputs) : model->features(batch.inputs));
+      const Tensor inputs = batch.inputs.to(device, pin);
+      features.push_back((o.layer == "logits" ? model->forward(inputs) : model->features(inputs)).to(kCPU));
       labels.push_back(batch.labels);
     }
     const std::string path = (fs::path(o.out_dir) / (std::string("convnext_") + split + "_features.pth")).string();

@@ -12,6 +12,7 @@ struct EmbedOptions {
   int64_t image_size = 224;
   int64_t batch_size = 32;
   int workers = 2;
+  std::string device = "auto";   // auto | cpu | cuda
 };
 // Writes out_dir/convnext_train_features.pth and convnext_val_features.pth.
 void embed(const EmbedOptions& options);

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "device_choice.hpp"
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
 #include "minitorch/data/image_folder.hpp"
@@ -50,20 +51,7 @@ void check_options(const TrainOptions& o) {
   MT_CHECK(o.early_stopping >= 0, "--early-stopping must be 0 (off) or a patience in epochs");
   MT_CHECK(o.optimizer == "adam" || o.optimizer == "adamw" || o.optimizer == "sgd", "--optimizer must be adam, adamw",
            " or sgd, got '", o.optimizer, "'");
-  MT_CHECK(o.device == "auto" || o.device == "cpu" || o.device == "cuda", "--device must be auto, cpu or cuda, got '",
-           o.device, "'");
   MT_CHECK(o.amp == "none" || o.amp == "bf16", "--amp must be none or bf16, got '", o.amp, "'");
-}
-
-// "auto" is the GPU when one is usable (as the tutorial picks CUDA over the CPU), else the CPU.
-Device pick_device(const std::string& name) {
-  if (name == "cpu") return kCPU;
-  if (name == "cuda") {
-    MT_CHECK(cuda::is_available(), "--device cuda: no CUDA device is available (no GPU, or minitorch was built",
-             " without CUDA); use --device cpu");
-    return kCUDA;
-  }
-  return cuda::is_available() ? kCUDA : kCPU;
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const std::vector<Tensor>& params) {
