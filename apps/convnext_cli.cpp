@@ -1,6 +1,6 @@
 // convnext: ImageNet predictions and checkpoint conversion with minitorch's ConvNeXt.
 //
-//   convnext predict --weights FILE [--arch convnext_tiny] [--topk 5] [--json] IMAGE...
+//   convnext predict --weights FILE [--arch convnext_tiny] [--topk 5] [--json] [--device auto] IMAGE...
 //   convnext convert --arch convnext_tiny IN(.pth|.safetensors) OUT.safetensors
 //
 // predict preprocesses as torchvision's ConvNeXt weights do (resize the shorter side to 236,
@@ -15,6 +15,7 @@
 #include "minitorch/minitorch.hpp"
 #include "models/convnext.hpp"
 #include "models/convnext_weights.hpp"
+#include "models/device_choice.hpp"
 #include "models/imagenet_classes.hpp"
 #include "models/predict.hpp"
 
@@ -33,14 +34,16 @@ std::unique_ptr<models::ConvNeXt> load_model(const std::string& arch, const std:
 }
 
 int predict(const std::string& arch, const std::string& weights, int64_t topk, bool json,
-            const std::vector<std::string>& images) {
+            const std::vector<std::string>& images, const std::string& device_name) {
+  const Device device = models::pick_device(device_name);
   auto model = load_model(arch, weights, models::read_weights_file(weights), 1000);
+  model->to(device);
   model->eval();
   const auto preprocess = models::imagenet_eval_preset();
   const std::vector<std::string> names = models::imagenet_class_names();
   NoGradGuard no_grad;
   for (const std::string& path : images) {
-    const Tensor logits = model->forward(preprocess(data::read_image(path)).unsqueeze(0))[0];
+    const Tensor logits = model->forward(preprocess(data::read_image(path)).unsqueeze(0).to(device))[0].to(kCPU);
     const auto top = models::top_k_classes(logits, topk);
     std::cout << (json ? models::top_k_json(path, top, names, &logits) + "\n" : models::top_k_text(path, top, names));
   }
@@ -62,7 +65,7 @@ int convert(const std::string& arch, const std::string& in, const std::string& o
 int main(int argc, char** argv) {
   CLI::App app{"ConvNeXt with minitorch: ImageNet predictions and checkpoint conversion"};
   app.require_subcommand(1);
-  std::string arch = "convnext_tiny", weights, in, out;
+  std::string arch = "convnext_tiny", weights, in, out, device = "auto";
   int64_t topk = 5;
   bool json = false;
   std::vector<std::string> images;
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
   p->add_option("--arch", arch, "convnext_tiny, convnext_small, convnext_base or convnext_large");
   p->add_option("--topk", topk, "how many classes to print")->check(CLI::Range(1, 1000));
   p->add_flag("--json", json, "one JSON object per image, with every logit");
+  p->add_option("--device", device, "auto, cpu or cuda");
   p->add_option("images", images, "image files")->required();
   auto* c = app.add_subcommand("convert", "convert a checkpoint to minitorch's safetensors");
   c->add_option("--arch", arch, "architecture of the checkpoint");
@@ -82,7 +86,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
-    if (p->parsed()) return predict(arch, weights, topk, json, images);
+    if (p->parsed()) return predict(arch, weights, topk, json, images, device);
     return convert(arch, in, out);
   } catch (const minitorch::Error& e) {
     std::fprintf(stderr, "convnext: error: %s\n", e.what());

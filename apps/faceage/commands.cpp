@@ -3,9 +3,9 @@
 #include <chrono>
 #include <cstdio>
 
-#include "device_choice.hpp"
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
+#include "models/device_choice.hpp"
 #include "minitorch/data/image_folder.hpp"
 #include "minitorch/data/loader.hpp"
 #include "model_file.hpp"
@@ -95,7 +95,7 @@ namespace {
 
 int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t image_size,
                  const std::string& device_name) {
-  const Device device = pick_device(device_name);
+  const Device device = models::pick_device(device_name);
   auto model = load_trained_model(checkpoint).model;
   model->to(device);
   model->eval();
@@ -135,7 +135,7 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
 // checkpoint gets the preset its weights were trained with (resize 236, center crop 224).
 int run_predict(const std::string& weights, int64_t topk, bool json, int64_t image_size,
                 const std::vector<std::string>& images, const std::string& device_name) {
-  const Device device = pick_device(device_name);
+  const Device device = models::pick_device(device_name);
   auto [model, names] = load_trained_model(weights);
   model->to(device);
   model->eval();

@@ -2,9 +2,9 @@
 
 #include <cstdio>
 
-#include "device_choice.hpp"
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
+#include "models/device_choice.hpp"
 #include "minitorch/data/image_folder.hpp"
 #include "minitorch/data/loader.hpp"
 #include "model_file.hpp"
@@ -16,7 +16,7 @@ using namespace minitorch;
 void embed(const EmbedOptions& o) {
   MT_CHECK(o.layer == "logits" || o.layer == "pooled", "--layer must be logits or pooled, got '", o.layer, "'");
   MT_CHECK(o.image_size >= 32 && o.batch_size > 0 && o.workers >= 0, "embed: invalid image size, batch size or workers");
-  const Device device = pick_device(o.device);
+  const Device device = models::pick_device(o.device);
   ensure_writable_dir(o.out_dir, "output");
   auto model = load_trained_model(o.checkpoint).model;
   model->to(device);

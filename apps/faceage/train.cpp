@@ -8,9 +8,9 @@
 #include <csignal>
 #include <cstdio>
 
-#include "device_choice.hpp"
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
+#include "models/device_choice.hpp"
 #include "minitorch/data/image_folder.hpp"
 #include "minitorch/data/loader.hpp"
 #include "minitorch/optim/early_stopping.hpp"
@@ -69,7 +69,7 @@ struct PhaseResult {
 
 TrainResult train(const TrainOptions& o) {
   check_options(o);
-  const Device device = pick_device(o.device);
+  const Device device = models::pick_device(o.device);
   std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
   ensure_writable_dir(o.out_dir, "output");
   manual_seed(o.seed);

@@ -1,10 +1,8 @@
-#include "device_choice.hpp"
+#include "models/device_choice.hpp"
 
 #include "minitorch/error.hpp"
 
-namespace faceage {
-
-using namespace minitorch;
+namespace minitorch::models {
 
 Device pick_device(const std::string& name) {
   MT_CHECK(name == "auto" || name == "cpu" || name == "cuda", "--device must be auto, cpu or cuda, got '", name, "'");
@@ -17,4 +15,4 @@ Device pick_device(const std::string& name) {
   return cuda::is_available() ? kCUDA : kCPU;
 }
 
-}  // namespace faceage
+}  // namespace minitorch::models
