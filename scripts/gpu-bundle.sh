@@ -25,7 +25,7 @@ for binary in .gpu-bundle/bin/*; do
     case "$(basename "$lib")" in
       # glibc, the C++ runtime (the machine's is as new or newer), the driver and cuBLAS stay behind
       libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++*|libgcc_s*|libcuda.so*|libcublas*) ;;
-      *) cp -n "$lib" .gpu-bundle/lib/ ;;
+      *) [ -e ".gpu-bundle/lib/$(basename "$lib")" ] || cp "$lib" .gpu-bundle/lib/ ;;
     esac
   done
 done

@@ -12,7 +12,7 @@ out=${OUT:-/tmp/gpu-check}
 mkdir -p "$out"
 bundle=.gpu-bundle
 [ -x "$bundle/bin/test_cuda" ] || { echo "gpu-check: no $bundle (run scripts/gpu-bundle.sh first, then carry it)"; exit 2; }
-python=$(command -v python3)
+python=$(command -v python3) || { echo "gpu-check: python3 (with PyTorch) is needed for the comparison"; exit 2; }
 cublas_dir=$("$python" -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
 # Our binaries find the carried libraries and cuBLAS through this path; Python (PyTorch) must not
 # see it, so it is set per command by `ours`, never exported.
@@ -60,6 +60,11 @@ if LD_LIBRARY_PATH="$ours_path" timeout 240 bash -c "
 tail -n 8 "$out/faceage.log"
 
 declare -A result
+# images_per_s of a benchmark's JSON line; "failed" (and a failed check) when there is none.
+images_per_s() {
+  echo "$1" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null ||
+    { echo failed; return 1; }
+}
 if [ "${1:-}" != "--quick" ]; then
   step "depthwise 7x7 per ConvNeXt-Tiny stage, batch 128: minitorch's strip kernels vs PyTorch (cuDNN)"
   ours timeout 60 "$bundle/bin/depthwise_bench" --device cuda --batch 128 > "$out/depthwise.jsonl" 2>>"$out/bench.log" || status=1
@@ -83,14 +88,14 @@ PY
       [ $precision = bf16 ] && flags="--tf32 0 --amp bf16"
       line=$(ours timeout 120 "$bundle/bin/convnext_bench" --device cuda --mode $mode --batch 128 --size 224 --steps 3 \
              $flags 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
-      result[minitorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
+      result[minitorch,$mode,$precision]=$(images_per_s "$line") || status=1
     done
     for precision in fp32 tf32 bf16; do
       args="--device cuda --channels-last --mode $mode --batch 128 --size 224 --steps 3"
       [ $precision = tf32 ] && args="$args --tf32"
       [ $precision = bf16 ] && args="$args --amp bf16"
       line=$(timeout 120 "$python" tools/convnext_bench_torch.py $args 2>>"$out/bench.log" | tee -a "$out/bench.log" | tail -n 1)
-      result[pytorch,$mode,$precision]=$(echo "$line" | "$python" -c 'import json,sys; print(json.loads(sys.stdin.read())["images_per_s"])' 2>/dev/null || echo failed)
+      result[pytorch,$mode,$precision]=$(images_per_s "$line") || status=1
     done
   done
 fi

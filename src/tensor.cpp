@@ -26,11 +26,7 @@ Storage::~Storage() {
     kernels::backend_for(device_).deallocate(data_, nbytes_);
     return;
   }
-  try {
-    kernels::cuda_backend().deallocate_pinned_host(data_, nbytes_);
-  } catch (const Error&) {
-    // CUDA has shut down (a tensor freed while the process exits): the memory goes with it.
-  }
+  kernels::cuda_backend().deallocate_pinned_host(data_, nbytes_);  // cannot throw: CUDA was usable
 }
 
 // ---- shapes -----------------------------------------------------------------------------------

@@ -31,15 +31,15 @@ void check_twin(const Tensor& gpu, const Tensor& cpu, double rtol, const std::st
   check_close(gpu.to(kCPU).to(kFloat64), expected, rtol, rtol * max_abs(expected) + 1e-30);
 }
 
-// Runs f on float32 CPU leaves and on CUDA copies of them (in `dtype`), compares the outputs,
-// then backpropagates the same random weights through both and compares every input gradient.
+// Runs f on float32 CPU leaves and on CUDA copies of them, compares the outputs, then
+// backpropagates the same random weights through both and compares every input gradient.
 void check_op(const std::string& what, const std::function<Tensor(const Tensors&)>& f, const Tensors& inputs,
-              double rtol = 1e-5, DType dtype = kFloat32) {
+              double rtol = 1e-5) {
   Tensors cpu, gpu;
   for (const Tensor& x : inputs) {
     const bool grad = x.dtype() == kFloat32;
     Tensor c = x.detach().contiguous();
-    Tensor g = x.dtype() == kFloat32 ? x.detach().to(dtype).to(kCUDA) : x.detach().to(kCUDA);
+    Tensor g = x.detach().to(kCUDA);
     if (grad) c.requires_grad_(), g.requires_grad_();
     cpu.push_back(c);
     gpu.push_back(g);
@@ -62,6 +62,17 @@ void check_op(const std::string& what, const std::function<Tensor(const Tensors&
 Tensor uniform(const Shape& shape, uint64_t seed, double lo = -2, double hi = 2) {
   Generator gen(seed);
   return rand(shape, {}, &gen) * (hi - lo) + lo;
+}
+
+// A depthwise k x k convolution of the NHWC input [n, h, w, c] (weight, bias: seeds + 1, + 2).
+void check_depthwise(const std::string& what, const Shape& x_shape, int64_t k, int64_t stride, int64_t pad,
+                     uint64_t seed) {
+  const int64_t c = x_shape[3];
+  check_op(what,
+           [=](const Tensors& v) {
+             return conv2d(v[0], v[1], v[2], {.stride = {stride, stride}, .padding = {pad, pad}, .groups = c});
+           },
+           {uniform(x_shape, seed), uniform({c, 1, k, k}, seed + 1), uniform({c}, seed + 2)});
 }
 
 struct Poisoned {
@@ -230,8 +241,9 @@ TEST_CASE("matrix products through cuBLAS") {
 
 TEST_CASE("bf16 autocast: bf16 tensor-core products with float32 accumulation match the CPU's") {
   Poisoned poison;
-  // Both devices round the same float32 operands to the same bf16 values; what differs is the
-  // order of the float32 sums, and where that flips a rounding of a later operand, 2^-7 of it.
+  // Both devices round the same float32 operands to the same bf16 values, whose products are
+  // exact in float32: single products agree as closely as float32 ones. In the MLP the order of
+  // the float32 sums can flip the rounding of the hidden activation, by 2^-7 of an element.
   auto autocast = [](std::function<Tensor(const Tensors&)> f) {
     return [f](const Tensors& v) {
       AutocastGuard bf16;
@@ -239,15 +251,24 @@ TEST_CASE("bf16 autocast: bf16 tensor-core products with float32 accumulation ma
     };
   };
   check_op("linear autocast", autocast([](const Tensors& v) { return linear(v[0], v[1], v[2]); }),
-           {uniform({2, 7, 96}, 40), uniform({384, 96}, 41), uniform({384}, 42)}, 1e-3);
+           {uniform({2, 7, 96}, 40), uniform({384, 96}, 41), uniform({384}, 42)});
   check_op("mlp_gelu autocast", autocast([](const Tensors& v) { return mlp_gelu(v[0], v[1], v[2], v[3], v[4]); }),
            {uniform({50, 24}, 43), uniform({96, 24}, 44, -0.3, 0.3), uniform({96}, 45),
             uniform({24, 96}, 46, -0.3, 0.3), uniform({24}, 47)},
            1e-2);
   check_op("bmm autocast", autocast([](const Tensors& v) { return matmul(v[0], v[1].transpose(1, 2)); }),
-           {uniform({4, 9, 12}, 48), uniform({4, 5, 12}, 49)}, 1e-3);
+           {uniform({4, 9, 12}, 48), uniform({4, 5, 12}, 49)});
   check_op("patchify autocast", autocast([](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}}); }),
-           {uniform({2, 8, 6, 5}, 50), uniform({7, 5, 2, 2}, 51), uniform({7}, 52)}, 1e-3);
+           {uniform({2, 8, 6, 5}, 50), uniform({7, 5, 2, 2}, 51), uniform({7}, 52)});
+  // And the GPU did read bf16 operands: its autocast product differs from its float32 one.
+  const Tensor x = uniform({2, 7, 96}, 40).to(kCUDA), w = uniform({384, 96}, 41).to(kCUDA);
+  Tensor bf16_product;
+  {
+    AutocastGuard bf16;
+    bf16_product = linear(x, w);
+  }
+  const Tensor fp32_product = linear(x, w);
+  CHECK(max(abs(bf16_product - fp32_product)).item() / max(abs(fp32_product)).item() > 1e-4);
 }
 
 TEST_CASE("LayerNorm, depthwise and dense convolutions over NHWC") {
@@ -259,25 +280,15 @@ TEST_CASE("LayerNorm, depthwise and dense convolutions over NHWC") {
   }
   check_op("layer_norm without affine", [](const Tensors& v) { return layer_norm(v[0], Tensor(), Tensor()); },
            {uniform({11, 13}, 43)});
-  check_op("depthwise 7x7", [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 37}); },
-           {uniform({2, 9, 11, 37}, 44), uniform({37, 1, 7, 7}, 45), uniform({37}, 46)});
+  check_depthwise("depthwise 7x7", {2, 9, 11, 37}, 7, 1, 3, 44);
   // Stride 1 and square kernels take the register-strip kernels: strips cut by the row's end, a
-  // weight gradient summed over chunks of several rows (768 channels, 224 rows), 5x5 padding 1.
-  check_op("depthwise 7x7, 56-wide rows",
-           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 96}); },
-           {uniform({2, 5, 56, 96}, 56), uniform({96, 1, 7, 7}, 57), uniform({96}, 58)});
-  check_op("depthwise 7x7, many rows",
-           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 768}); },
-           {uniform({8, 28, 7, 768}, 59), uniform({768, 1, 7, 7}, 60), uniform({768}, 61)});
-  check_op("depthwise 5x5 padding 1",
-           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {1, 1}, .groups = 3}); },
-           {uniform({1, 7, 16, 3}, 62), uniform({3, 1, 5, 5}, 63), uniform({3}, 64)});
-  check_op("depthwise 3x3 padding 3 (beyond the kernel)",
-           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.padding = {3, 3}, .groups = 4}); },
-           {uniform({2, 4, 5, 4}, 65), uniform({4, 1, 3, 3}, 66), uniform({4}, 67)});
-  check_op("depthwise 3x3 stride 2",
-           [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}, .groups = 5}); },
-           {uniform({1, 8, 7, 5}, 47), uniform({5, 1, 3, 3}, 48), uniform({5}, 49)});
+  // weight gradient summed over chunks of several rows (768 channels, 224 rows), 5x5 padding 1,
+  // padding beyond the kernel. Stride 2 takes the one-thread-per-element kernels.
+  check_depthwise("depthwise 7x7, 56-wide rows", {2, 5, 56, 96}, 7, 1, 3, 56);
+  check_depthwise("depthwise 7x7, many rows", {8, 28, 7, 768}, 7, 1, 3, 59);
+  check_depthwise("depthwise 5x5 padding 1", {1, 7, 16, 3}, 5, 1, 1, 62);
+  check_depthwise("depthwise 3x3 padding 3 (beyond the kernel)", {2, 4, 5, 4}, 3, 1, 3, 65);
+  check_depthwise("depthwise 3x3 stride 2", {1, 8, 7, 5}, 3, 2, 1, 47);
   check_op("patchify 4x4 stride 4", [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {4, 4}}); },
            {uniform({2, 16, 12, 3}, 50), uniform({24, 3, 4, 4}, 51), uniform({24}, 52)});
   check_op("dense 3x3 stride 2 padding 1 (im2col)",
@@ -372,6 +383,18 @@ TEST_CASE("a ConvNeXt step under bf16 autocast on the GPU matches the CPU's: los
     gpu_loss = cross_entropy(gpu_model.forward(images.to(kCUDA)), labels.to(kCUDA));
   }
   check_twin(gpu_loss, cpu_loss, 1e-3, "loss");
+  {  // the GPU step did use bf16: its logits differ from float32 ones (eval: no random drops)
+    NoGradGuard no_grad;
+    gpu_model.eval();
+    const Tensor fp32_logits = gpu_model.forward(images.to(kCUDA));
+    Tensor bf16_logits;
+    {
+      AutocastGuard bf16;
+      bf16_logits = gpu_model.forward(images.to(kCUDA));
+    }
+    CHECK(max(abs(bf16_logits - fp32_logits)).item() / max(abs(fp32_logits)).item() > 1e-4);
+    gpu_model.train();
+  }
   cpu_loss.backward();
   gpu_loss.backward();
   const auto cpu_params = cpu_model.named_parameters(), gpu_params = gpu_model.named_parameters();

@@ -99,10 +99,7 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
   auto model = load_trained_model(checkpoint).model;
   model->to(device);
   model->eval();
-  using namespace data::transforms;
-  data::ImageFolder val((fs::path(data_dir) / "val").string(),
-                        Compose({Resize(image_size, image_size), ToTensor(),
-                                 Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})}));
+  data::ImageFolder val((fs::path(data_dir) / "val").string(), eval_transform(image_size));
   const int64_t classes = int64_t(val.classes().size());
   MT_CHECK(classes == model->config().num_classes, "evaluate: ", data_dir, "/val has ", classes,
            " classes, the checkpoint was trained for ", model->config().num_classes);
@@ -140,10 +137,8 @@ int run_predict(const std::string& weights, int64_t topk, bool json, int64_t ima
   model->to(device);
   model->eval();
   const int64_t classes = model->config().num_classes;
-  using namespace data::transforms;
-  const Compose transform = classes == 1000 ? models::imagenet_eval_preset()
-                                            : Compose({Resize(image_size, image_size), ToTensor(),
-                                                       Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
+  const data::transforms::Compose transform =
+      classes == 1000 ? models::imagenet_eval_preset() : eval_transform(image_size);
   NoGradGuard no_grad;
   for (const std::string& path : images) {
     const Tensor logits = model->forward(transform(data::read_image(path)).unsqueeze(0).to(device))[0].to(kCPU);
@@ -160,7 +155,7 @@ void write_training_outputs(const TrainResult& r, const TrainOptions& o) {
   write_loss_acc_csv((out / "convnext_loss_acc.csv").string(), r);
   write_predictions_csv((out / "pred_acctual.csv").string(), r);
   write_training_plots(r, o.out_dir);
-  write_report_html(o.out_dir, r, o, {{"train", r.seconds}}, "");
+  write_report_html(o.out_dir, r, o, {{"train", r.seconds}});
 }
 
 int Commands::run() {

@@ -16,7 +16,8 @@ struct PlotOptions {
 // PCA and t-SNE plots (and their 2-D coordinates as CSV) of saved features.
 void plot_features(const PlotOptions& options);
 
-// Writes the tutorial's result files of a training run into options.out_dir.
+// Writes the tutorial's result files of a training run into options.out_dir, and a report.html
+// with the training time (the demo rewrites it at its end with every step's time).
 void write_training_outputs(const TrainResult& result, const TrainOptions& options);
 
 class Commands {

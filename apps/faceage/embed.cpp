@@ -8,6 +8,7 @@
 #include "minitorch/data/image_folder.hpp"
 #include "minitorch/data/loader.hpp"
 #include "model_file.hpp"
+#include "train.hpp"
 
 namespace faceage {
 
@@ -21,10 +22,8 @@ void embed(const EmbedOptions& o) {
   auto model = load_trained_model(o.checkpoint).model;
   model->to(device);
   model->eval();
-  using namespace data::transforms;
   // Deterministic features: the evaluation transform and dataset order for both splits.
-  const Compose transform({Resize(o.image_size, o.image_size), ToTensor(),
-                           Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
+  const data::transforms::Compose transform = eval_transform(o.image_size);
   for (const char* split : {"train", "val"}) {
     data::ImageFolder set((fs::path(o.data_dir) / split).string(), transform);
     MT_CHECK(int64_t(set.classes().size()) == model->config().num_classes || o.layer == "pooled", "embed: ", o.data_dir,

@@ -73,7 +73,7 @@ void refresh_report_figures(const std::string& out_dir) {
 }
 
 void write_report_html(const std::string& out_dir, const TrainResult& r, const TrainOptions& o,
-                       const std::vector<StepTiming>& timings, const std::string& tsne_note) {
+                       const std::vector<StepTiming>& timings) {
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>faceage report</title>\n"
        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
@@ -99,7 +99,6 @@ void write_report_html(const std::string& out_dir, const TrainResult& r, const T
   }
   h << "</table>\n<h2>Figures</h2>\n";
   for (const char* f : kReportFigures) h << figure_html(out_dir, f) << "\n";
-  if (!tsne_note.empty()) h << "<p>" << html_escape(tsne_note) << "</p>\n";
   h << "<h2>Settings</h2>\n<table>\n";
   const std::vector<std::pair<std::string, std::string>> settings = {
       {"architecture", o.arch}, {"weights", o.weights.empty() ? "random initialisation" : o.weights},
@@ -182,14 +181,13 @@ int run_demo(const std::string& out_dir) {
     e.image_size = t.image_size;
     embed(e);
   });
-  std::string tsne_note;
   timed("plot", [&] {
     PlotOptions p;
     p.features = (result / "convnext_train_features.pth").string();
     p.out_dir = t.out_dir;
     plot_features(p);
   });
-  write_report_html(t.out_dir, trained, t, timings, tsne_note);
+  write_report_html(t.out_dir, trained, t, timings);
   write_metrics_json((result / "metrics.json").string(), trained, t);
   const double chance = 1.0 / double(trained.classes.size());
   std::printf("\nDemo complete: validation accuracy %.3f after %lld epochs (chance %.3f).\n",

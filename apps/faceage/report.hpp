@@ -16,7 +16,7 @@ struct StepTiming {
 };
 // report.html: every figure, the per-epoch table, the settings and the timings of each step.
 void write_report_html(const std::string& out_dir, const TrainResult& r, const TrainOptions& o,
-                       const std::vector<StepTiming>& timings, const std::string& tsne_note);
+                       const std::vector<StepTiming>& timings);
 
 // Redraws the figure slots of an existing report.html in out_dir (a no-op without one): `plot`
 // calls it so that the PCA and t-SNE figures appear in the report that `train` wrote.

@@ -24,6 +24,11 @@ namespace faceage {
 
 using namespace minitorch;
 
+data::transforms::Compose eval_transform(int64_t size) {
+  using namespace data::transforms;
+  return Compose({Resize(size, size), ToTensor(), Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
+}
+
 std::string model_file(const std::string& out_dir) { return (fs::path(out_dir) / "convnext_finetuned.safetensors").string(); }
 std::string checkpoint_dir(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint").string(); }
 
@@ -36,10 +41,6 @@ data::transforms::Compose train_transform(int64_t size) {
   using namespace data::transforms;
   return Compose({Resize(size, size), RandomHorizontalFlip(), ColorJitter(0.2, 0.2), ToTensor(),
                   Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
-}
-data::transforms::Compose eval_transform(int64_t size) {
-  using namespace data::transforms;
-  return Compose({Resize(size, size), ToTensor(), Normalize({0.485, 0.456, 0.406}, {0.229, 0.224, 0.225})});
 }
 
 void check_options(const TrainOptions& o) {

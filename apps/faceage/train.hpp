@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "minitorch/data/transforms.hpp"
+
 namespace faceage {
 
 struct TrainOptions {
@@ -43,6 +45,10 @@ struct TrainResult {
 };
 
 TrainResult train(const TrainOptions& options);
+
+// The tutorial's evaluation transform: a square resize, ToTensor and the ImageNet normalisation.
+// Validation, evaluate, embed and predict of a fine-tuned model all use it.
+minitorch::data::transforms::Compose eval_transform(int64_t size);
 
 // The files train writes (names as the tutorial's).
 std::string model_file(const std::string& out_dir);       // convnext_finetuned.safetensors

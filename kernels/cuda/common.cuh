@@ -82,7 +82,6 @@ class Scratch {
 
  private:
   void* ptr_;
-  size_t nbytes_;
 };
 
 // ---- launch sizes ----------------------------------------------------------------------------

@@ -149,7 +149,7 @@ class PinnedHostCache {
   }
 
   // Also runs while the process exits, when CUDA may have shut down: a failed event record
-  // leaves the block out of the cache (Storage catches a throw from stream()).
+  // leaves the block out of the cache.
   void deallocate(void* p) {
     if (!p) return;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -189,7 +189,7 @@ cudaStream_t stream() {
   return s;
 }
 
-Scratch::Scratch(size_t nbytes) : ptr_(allocator().allocate(nbytes)), nbytes_(nbytes) {}
+Scratch::Scratch(size_t nbytes) : ptr_(allocator().allocate(nbytes)) {}
 Scratch::~Scratch() { allocator().deallocate(ptr_); }
 
 void* CudaBackend::allocate(size_t nbytes) { return allocator().allocate(nbytes); }
@@ -204,7 +204,14 @@ void CudaBackend::copy_from_host(void* dst, const void* src, size_t nbytes) {
 }
 
 void* CudaBackend::allocate_pinned_host(size_t nbytes) { return pinned_host_cache().allocate(nbytes); }
-void CudaBackend::deallocate_pinned_host(void* ptr, size_t) { pinned_host_cache().deallocate(ptr); }
+void CudaBackend::deallocate_pinned_host(void* ptr, size_t) {
+  try {
+    pinned_host_cache().deallocate(ptr);
+  } catch (const Error&) {
+    // Only while the process exits, after CUDA has shut down (stream() cannot be made): the
+    // memory goes with the process. Storage's destructor must not throw.
+  }
+}
 
 void CudaBackend::copy_from_host_async(void* dst, const void* src, size_t nbytes) {
   if (nbytes == 0) return;
@@ -250,7 +257,8 @@ void set_poison_allocations(bool poison) {
 
 namespace kernels {
 Backend& cuda_backend() {
-  MT_CHECK(cuda::is_available(), "cuda: no CUDA device is available (cudaGetDeviceCount found none)");
+  static const bool available = cuda::is_available();  // asked once, not on every kernel call
+  MT_CHECK(available, "cuda: no CUDA device is available (cudaGetDeviceCount found none)");
   static cuda_impl::CudaBackend instance;
   return instance;
 }

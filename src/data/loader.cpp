@@ -204,11 +204,17 @@ class EpochRun {
       labels.push_back(ex.label);
       batch.paths.push_back(std::move(ex.path));
     }
-    batch.inputs = stack(inputs);
     batch.labels = from_vector(labels, {int64_t(labels.size())});
-    if (options_.pin_memory && cuda::is_available()) {  // both, so neither copy to the GPU blocks
-      batch.inputs = batch.inputs.pin_memory();
+    if (options_.pin_memory && cuda::is_available()) {
+      // Stacked straight into pinned memory (one copy of the batch, not stack then pin), labels
+      // pinned too, so that neither copy to the GPU blocks.
+      Shape shape = inputs[0].shape();
+      shape.insert(shape.begin(), int64_t(inputs.size()));
+      batch.inputs = empty(shape, {.dtype = inputs[0].dtype(), .pin_memory = true});
+      for (size_t i = 0; i < inputs.size(); ++i) batch.inputs.select(0, int64_t(i)).copy_(inputs[i]);
       batch.labels = batch.labels.pin_memory();
+    } else {
+      batch.inputs = stack(inputs);
     }
     return batch;
   }

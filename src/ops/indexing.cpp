@@ -86,7 +86,8 @@ void check_index_tensor(const char* op, const Tensor& index) {
 // Error).
 void check_index_range(const char* op, const Tensor& index, int64_t size) {
   if (index.numel() == 0) return;
-  const int64_t lo = int64_t(amin(index).item()), hi = int64_t(amax(index).item());
+  const auto bounds = stack({amin(index), amax(index)}).to_vector<int64_t>();  // one read back from a GPU
+  const int64_t lo = bounds[0], hi = bounds[1];
   MT_CHECK(lo >= 0 && hi < size, op, ": index ", lo < 0 ? lo : hi, " is out of range for a dimension of size ", size,
            " (expected 0 <= index < ", size, ")");
 }

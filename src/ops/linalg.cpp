@@ -73,7 +73,8 @@ Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, DType
   const Tensor ao = internal::as_operand(a.detach(), operand), bo = internal::as_operand(b.detach(), operand);
   Tensor c = batched_gemm(ao, bo, out);
   SavedTensor sa(b.requires_grad() ? ao : Tensor()), sb(a.requires_grad() ? bo : Tensor());
-  return record(name, {a, b}, c, [a, b, sa, sb, name, operand, out](const Tensor& g) {
+  return record(name, {a, b}, c, [a, b, sa, sb, name, operand, out](const Tensor& grad) {
+    const Tensor g = internal::as_operand(grad, operand);  // once, for both products
     return Tensors{a.requires_grad() ? batched_product(name, g, sb.get().transpose(1, 2), operand, out) : Tensor(),
                    b.requires_grad() ? batched_product(name, sa.get().transpose(1, 2), g, operand, out) : Tensor()};
   });
