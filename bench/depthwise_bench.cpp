@@ -1,8 +1,10 @@
 // The depthwise 7x7 convolution of each ConvNeXt-Tiny stage (padding 3, NHWC), forward and
 // backward (input, weight and bias gradients), timed; tools/depthwise_bench_torch.py times
-// PyTorch's (cuDNN on the GPU, channels_last) on the same shapes.
+// PyTorch's (cuDNN on the GPU, channels_last) on the same shapes. On the GPU --engine picks the
+// implementation: ours, cudnn (cuDNN called by minitorch) or fastest (the default: the faster
+// of the two per pass, as chosen on the first call).
 //
-//   ./build/bench/depthwise_bench [--device cpu|cuda] [--batch 128] [--steps 5]
+//   ./build/bench/depthwise_bench [--device cpu|cuda] [--batch 128] [--steps 5] [--engine fastest|ours|cudnn]
 // Prints one JSON line per stage: its shape and the median forward and backward milliseconds.
 #include <algorithm>
 #include <chrono>
@@ -18,7 +20,8 @@ using namespace minitorch;
 namespace {
 
 [[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "depthwise_bench: %s\nusage: depthwise_bench [--device cpu|cuda] [--batch B] [--steps N]\n",
+  std::fprintf(stderr, "depthwise_bench: %s\nusage: depthwise_bench [--device cpu|cuda] [--batch B] [--steps N] "
+               "[--engine fastest|ours|cudnn]\n",
                message.c_str());
   std::exit(2);
 }
@@ -40,7 +43,7 @@ double median_seconds(int64_t steps, Fn fn) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  std::string device_name = "cuda";
+  std::string device_name = "cuda", engine = "fastest";
   int64_t batch = 128, steps = 5;
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) usage_error(std::string("missing value after ") + argv[i]);
@@ -48,11 +51,19 @@ int main(int argc, char** argv) try {
     if (flag == "--device") device_name = value;
     else if (flag == "--batch") batch = std::atoll(value.c_str());
     else if (flag == "--steps") steps = std::atoll(value.c_str());
+    else if (flag == "--engine") engine = value;
     else usage_error("unknown flag " + flag);
   }
   if (device_name != "cpu" && device_name != "cuda") usage_error("--device must be cpu or cuda, got '" + device_name + "'");
   if (batch <= 0 || steps <= 0) usage_error("--batch and --steps must be positive");
+  try {
+    cuda::set_depthwise_engine(cuda::parse_depthwise_engine(engine));
+  } catch (const Error& e) {
+    usage_error(std::string("--engine: ") + e.what());
+  }
+  if (device_name == "cpu" && engine != "fastest") usage_error("--engine is for --device cuda");
   const Device device = device_name == "cuda" ? kCUDA : kCPU;
+  if (device_name == "cuda") std::fprintf(stderr, "depthwise_bench: cuDNN: %s\n", cuda::cudnn_status().c_str());
   struct Stage {
     int64_t size, channels;
   };
@@ -72,10 +83,10 @@ int main(int argc, char** argv) try {
       for (const Tensor& t : {x, w, b}) t.impl()->grad.reset();  // timed without the accumulation
       y.backward(gy, /*retain_graph=*/true);
     });
-    std::printf("{\"framework\":\"minitorch\",\"device\":\"%s\",\"batch\":%lld,\"size\":%lld,\"channels\":%lld,"
-                "\"forward_ms\":%.3f,\"backward_ms\":%.3f}\n",
-                device_name.c_str(), (long long)batch, (long long)st.size, (long long)st.channels, forward * 1e3,
-                backward * 1e3);
+    std::printf("{\"framework\":\"minitorch\",\"engine\":\"%s\",\"device\":\"%s\",\"batch\":%lld,"
+                "\"size\":%lld,\"channels\":%lld,\"forward_ms\":%.3f,\"backward_ms\":%.3f}\n",
+                device_name == "cuda" ? engine.c_str() : "cpu", device_name.c_str(), (long long)batch,
+                (long long)st.size, (long long)st.channels, forward * 1e3, backward * 1e3);
   }
 } catch (const minitorch::Error& e) {
   std::fprintf(stderr, "depthwise_bench: %s\n", e.what());

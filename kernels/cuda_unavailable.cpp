@@ -10,6 +10,8 @@ int device_count() { return 0; }
 void synchronize() {}
 void set_allow_tf32(bool) {}
 bool allow_tf32() { return false; }
+bool cudnn_is_available() { return false; }
+std::string cudnn_status() { return "not loaded: minitorch was built without CUDA"; }
 MemoryInfo memory_info() { return {}; }
 void reset_peak_memory() {}
 void empty_cache() {}

@@ -34,15 +34,26 @@ MT_HOST_DEVICE inline void adam_update(T& p, T g, T& m, T& v, const AdamConstant
   p = p - k.step_size * m / denom;                   // p -= lr / (1 - b1^t) * m / denom
 }
 
+// The per-step constants of SGD in the parameter's type T.
+template <class T>
+struct SgdConstants {
+  T lr, momentum, one_minus_dampening, weight_decay;
+  bool has_momentum, has_weight_decay, nesterov, first;
+
+  explicit SgdConstants(const SgdStep& s)
+      : lr(T(s.lr)), momentum(T(s.momentum)), one_minus_dampening(T(1 - s.dampening)), weight_decay(T(s.weight_decay)),
+        has_momentum(s.momentum != 0), has_weight_decay(s.weight_decay != 0), nesterov(s.nesterov), first(s.first) {}
+};
+
 // SGD with momentum, dampening, weight decay and Nesterov; `buf` is unused without momentum.
 template <class T>
-MT_HOST_DEVICE inline void sgd_update(T& p, T g, T* buf, const SgdStep& s) {
-  T d = s.weight_decay != 0 ? g + T(s.weight_decay) * p : g;
-  if (s.momentum != 0) {
-    *buf = s.first ? d : *buf * T(s.momentum) + T(1 - s.dampening) * d;  // torch: the first buffer is the gradient
-    d = s.nesterov ? d + T(s.momentum) * *buf : *buf;
+MT_HOST_DEVICE inline void sgd_update(T& p, T g, T* buf, const SgdConstants<T>& k) {
+  T d = k.has_weight_decay ? g + k.weight_decay * p : g;
+  if (k.has_momentum) {
+    *buf = k.first ? d : *buf * k.momentum + k.one_minus_dampening * d;  // torch: the first buffer is the gradient
+    d = k.nesterov ? d + k.momentum * *buf : *buf;
   }
-  p = p - T(s.lr) * d;
+  p = p - k.lr * d;
 }
 
 }  // namespace minitorch::kernels::math

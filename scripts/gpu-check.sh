@@ -13,10 +13,11 @@ mkdir -p "$out"
 bundle=.gpu-bundle
 [ -x "$bundle/bin/test_cuda" ] || { echo "gpu-check: no $bundle (run scripts/gpu-bundle.sh first, then carry it)"; exit 2; }
 python=$(command -v python3) || { echo "gpu-check: python3 (with PyTorch) is needed for the comparison"; exit 2; }
-cublas_dir=$("$python" -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null)
-# Our binaries find the carried libraries and cuBLAS through this path; Python (PyTorch) must not
-# see it, so it is set per command by `ours`, never exported.
-ours_path="$PWD/$bundle/lib:${cublas_dir}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+# The lib folder of a pip package of NVIDIA's (nvidia.cublas, nvidia.cudnn), where PyTorch has one.
+pip_lib() { "$python" -c "import nvidia.$1, os; print(os.path.join(list(nvidia.$1.__path__)[0], 'lib'))" 2>/dev/null; }
+# Our binaries find the carried libraries, cuBLAS and cuDNN (loaded at run time, optional) through
+# this path; Python (PyTorch) must not see it, so it is set per command by `ours`, never exported.
+ours_path="$PWD/$bundle/lib:$(pip_lib cublas):$(pip_lib cudnn):/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
 ours() { LD_LIBRARY_PATH="$ours_path" "$@"; }
 status=0
 step() { echo; echo "== $*"; }
@@ -66,18 +67,23 @@ images_per_s() {
     { echo failed; return 1; }
 }
 if [ "${1:-}" != "--quick" ]; then
-  step "depthwise 7x7 per ConvNeXt-Tiny stage, batch 128: minitorch's strip kernels vs PyTorch (cuDNN)"
-  ours timeout 60 "$bundle/bin/depthwise_bench" --device cuda --batch 128 > "$out/depthwise.jsonl" 2>>"$out/bench.log" || status=1
+  step "depthwise 7x7 per ConvNeXt-Tiny stage, batch 128, ms: minitorch's kernels, cuDNN through minitorch, the faster per pass (fastest), PyTorch (cuDNN)"
+  for engine in ours cudnn fastest; do
+    ours timeout 60 "$bundle/bin/depthwise_bench" --device cuda --batch 128 --engine $engine >> "$out/depthwise.jsonl" 2>>"$out/bench.log" || status=1
+  done
+  grep -m1 "cuDNN:" "$out/bench.log" || true
   timeout 60 "$python" tools/depthwise_bench_torch.py --device cuda --batch 128 >> "$out/depthwise.jsonl" 2>>"$out/bench.log" || status=1
   "$python" - "$out/depthwise.jsonl" <<'PY' || true
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-print("%-10s %-6s %10s %10s %12s %12s" % ("stage", "", "fwd ours", "fwd torch", "bwd ours", "bwd torch"))
+columns = ["ours", "cudnn", "fastest", "pytorch"]
+print("%-7s %-4s | fwd %s | bwd %s" % ("stage", "C", " ".join("%8s" % c for c in columns), " ".join("%8s" % c for c in columns)))
 for size, ch in [(56, 96), (28, 192), (14, 384), (7, 768)]:
-    by = {r["framework"].split()[0]: r for r in rows if r["size"] == size and r["channels"] == ch}
-    m, t = by.get("minitorch", {}), by.get("pytorch", {})
-    print("%-10s %-6s %10s %10s %12s %12s" % ("%dx%d" % (size, size), ch, m.get("forward_ms"), t.get("forward_ms"),
-                                             m.get("backward_ms"), t.get("backward_ms")))
+    by = {r.get("engine", "pytorch") if r["framework"] == "minitorch" else "pytorch": r
+          for r in rows if r["size"] == size and r["channels"] == ch}
+    cell = lambda c, key: "%8s" % by.get(c, {}).get(key, "-")
+    print("%-7s %-4s | fwd %s | bwd %s" % ("%dx%d" % (size, size), ch, " ".join(cell(c, "forward_ms") for c in columns),
+                                           " ".join(cell(c, "backward_ms") for c in columns)))
 PY
 
   step "ConvNeXt-Tiny benchmark, batch 128, 224x224"

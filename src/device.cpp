@@ -1,5 +1,6 @@
 #include "minitorch/device.hpp"
 
+#include <atomic>
 #include <cstdlib>
 
 #include "minitorch/error.hpp"
@@ -19,5 +20,31 @@ Device Device::parse(const std::string& name) {
   }
   detail::fail("device: invalid device name '", name, "' (expected cpu, cuda or cuda:N)");
 }
+
+namespace cuda {
+
+namespace {
+std::atomic<DepthwiseEngine> depthwise_engine_setting{DepthwiseEngine::Fastest};
+}  // namespace
+
+void set_depthwise_engine(DepthwiseEngine engine) { depthwise_engine_setting = engine; }
+DepthwiseEngine depthwise_engine() { return depthwise_engine_setting; }
+
+DepthwiseEngine parse_depthwise_engine(const std::string& name) {
+  for (DepthwiseEngine e : {DepthwiseEngine::Fastest, DepthwiseEngine::Ours, DepthwiseEngine::Cudnn})
+    if (name == depthwise_engine_name(e)) return e;
+  detail::fail("depthwise engine: unknown name '", name, "' (expected fastest, ours or cudnn)");
+}
+
+const char* depthwise_engine_name(DepthwiseEngine engine) {
+  switch (engine) {
+    case DepthwiseEngine::Ours: return "ours";
+    case DepthwiseEngine::Cudnn: return "cudnn";
+    case DepthwiseEngine::Fastest: break;
+  }
+  return "fastest";
+}
+
+}  // namespace cuda
 
 }  // namespace minitorch

@@ -18,6 +18,20 @@ TEST_CASE("constant factories") {
   CHECK(leaf.is_leaf());
 }
 
+// Repeated leading values and zero trailing ones are a pattern g++ 12 with AVX-512 got wrong
+// (CMakeLists.txt: {1, 1, 0, 0} was built as {1, 1, 1, 1}).
+TEST_CASE("tensors from brace lists keep their values") {
+  CHECK(tensor({1, 1, 0, 0}).to_vector<double>() == std::vector<double>{1, 1, 0, 0});
+  CHECK(tensor({2, 2, 0, 0}, {4}, {.dtype = kInt64}).to_vector<double>() == std::vector<double>{2, 2, 0, 0});
+  CHECK(tensor({3, 3, 3, 0}, {2, 2}, {.dtype = kFloat64}).to_vector<double>() == std::vector<double>{3, 3, 3, 0});
+  CHECK(tensor({1, 1, 0, 0}, {4}, {.dtype = kBool}).to_vector<double>() == std::vector<double>{1, 1, 0, 0});
+  const std::vector<double> v{1, 1, 0, 0};
+  CHECK(v[2] == 0);
+  CHECK(tensor(v).to_vector<double>() == std::vector<double>{1, 1, 0, 0});
+  const Tensor p = tensor({1, 0, 1, 0}, {4}, {.dtype = kBool}), q = tensor({1, 1, 0, 0}, {4}, {.dtype = kBool});
+  CHECK((p * q).to_vector<double>() == std::vector<double>{1, 0, 0, 0});
+}
+
 TEST_CASE("the same seed gives the same numbers at every thread count") {
   const int threads = get_num_threads();
   std::vector<std::vector<float>> runs;

@@ -64,15 +64,35 @@ Tensor uniform(const Shape& shape, uint64_t seed, double lo = -2, double hi = 2)
   return rand(shape, {}, &gen) * (hi - lo) + lo;
 }
 
-// A depthwise k x k convolution of the NHWC input [n, h, w, c] (weight, bias: seeds + 1, + 2).
+// Runs the depthwise convolutions through one engine while alive.
+struct EngineGuard {
+  explicit EngineGuard(cuda::DepthwiseEngine engine) : saved(cuda::depthwise_engine()) {
+    cuda::set_depthwise_engine(engine);
+  }
+  ~EngineGuard() { cuda::set_depthwise_engine(saved); }
+  cuda::DepthwiseEngine saved;
+};
+
+// The engines a depthwise convolution can run through here: cuDNN's only where it was loaded.
+std::vector<cuda::DepthwiseEngine> depthwise_engines() {
+  std::vector<cuda::DepthwiseEngine> engines{cuda::DepthwiseEngine::Ours, cuda::DepthwiseEngine::Fastest};
+  if (cuda::cudnn_is_available()) engines.push_back(cuda::DepthwiseEngine::Cudnn);
+  return engines;
+}
+
+// A depthwise k x k convolution of the NHWC input [n, h, w, c] (weight, bias: seeds + 1, + 2),
+// through each engine.
 void check_depthwise(const std::string& what, const Shape& x_shape, int64_t k, int64_t stride, int64_t pad,
                      uint64_t seed) {
   const int64_t c = x_shape[3];
-  check_op(what,
-           [=](const Tensors& v) {
-             return conv2d(v[0], v[1], v[2], {.stride = {stride, stride}, .padding = {pad, pad}, .groups = c});
-           },
-           {uniform(x_shape, seed), uniform({c, 1, k, k}, seed + 1), uniform({c}, seed + 2)});
+  for (cuda::DepthwiseEngine engine : depthwise_engines()) {
+    const EngineGuard use(engine);
+    check_op(what + " (engine " + cuda::depthwise_engine_name(engine) + ")",
+             [=](const Tensors& v) {
+               return conv2d(v[0], v[1], v[2], {.stride = {stride, stride}, .padding = {pad, pad}, .groups = c});
+             },
+             {uniform(x_shape, seed), uniform({c, 1, k, k}, seed + 1), uniform({c}, seed + 2)});
+  }
 }
 
 struct Poisoned {
@@ -289,11 +309,42 @@ TEST_CASE("LayerNorm, depthwise and dense convolutions over NHWC") {
   check_depthwise("depthwise 5x5 padding 1", {1, 7, 16, 3}, 5, 1, 1, 62);
   check_depthwise("depthwise 3x3 padding 3 (beyond the kernel)", {2, 4, 5, 4}, 3, 1, 3, 65);
   check_depthwise("depthwise 3x3 stride 2", {1, 8, 7, 5}, 3, 2, 1, 47);
+  check_depthwise("depthwise 7x7 stride 2 padding 2", {2, 13, 12, 24}, 7, 2, 2, 68);
   check_op("patchify 4x4 stride 4", [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {4, 4}}); },
            {uniform({2, 16, 12, 3}, 50), uniform({24, 3, 4, 4}, 51), uniform({24}, 52)});
   check_op("dense 3x3 stride 2 padding 1 (im2col)",
            [](const Tensors& v) { return conv2d(v[0], v[1], v[2], {.stride = {2, 2}, .padding = {1, 1}}); },
            {uniform({2, 9, 7, 6}, 53), uniform({10, 6, 3, 3}, 54), uniform({10}, 55)});
+}
+
+TEST_CASE("the depthwise engines: cuDNN when loaded, ours for what it cannot run, an error when forced without it") {
+  Poisoned poison;
+  MESSAGE("cuDNN: " << cuda::cudnn_status());
+  const Tensor x = uniform({2, 14, 14, 32}, 70).to(kCUDA), w = uniform({32, 1, 7, 7}, 71).to(kCUDA);
+  const Conv2dOptions same{.padding = {3, 3}, .groups = 32};
+  const EngineGuard use(cuda::DepthwiseEngine::Cudnn);
+  if (cuda::cudnn_is_available()) {
+    // The forced engine and ours agree on a ConvNeXt-like stage (the weight-gradient pass too).
+    const Tensor xg = x.detach().requires_grad_(), wg = w.detach().requires_grad_();
+    const Tensor y = conv2d(xg, wg, Tensor(), same);
+    sum(y * y).backward();
+    {
+      const EngineGuard ours(cuda::DepthwiseEngine::Ours);
+      const Tensor xo = x.detach().requires_grad_(), wo = w.detach().requires_grad_();
+      const Tensor yo = conv2d(xo, wo, Tensor(), same);
+      sum(yo * yo).backward();
+      check_twin(y, yo.to(kCPU), 1e-5, "forward");
+      check_twin(xg.grad(), xo.grad().to(kCPU), 1e-5, "input gradient");
+      check_twin(wg.grad(), wo.grad().to(kCPU), 1e-5, "weight gradient");
+    }
+    // An empty batch, which cuDNN does not take, runs ours: a zero weight gradient.
+    const Tensor empty_batch = zeros({0, 14, 14, 32}, {.device = kCUDA}).requires_grad_();
+    const Tensor we = w.detach().requires_grad_();
+    sum(conv2d(empty_batch, we, Tensor(), same)).backward();
+    CHECK(max(abs(we.grad())).item() == 0);
+  } else {
+    CHECK_THROWS_WITH_FRAGMENT(conv2d(x, w, Tensor(), same), "cudnn engine");
+  }
 }
 
 TEST_CASE("indexing") {

@@ -39,6 +39,17 @@ TEST_CASE("type promotion follows PyTorch") {
   CHECK((f + tensor({1}, {}, {.dtype = kFloat64})).dtype() == kFloat64);
   CHECK((f + full({}, 1, {.dtype = kFloat64})).dtype() == kFloat32);  // 0-dim does not widen
   CHECK((f > 0.1).dtype() == kBool);
+  // Two bool tensors stay bool, as in PyTorch: + and maximum are or, * and minimum are and.
+  const Tensor p = tensor({1, 0, 1, 0}, {4}, {.dtype = kBool}), q = tensor({1, 1, 0, 0}, {4}, {.dtype = kBool});
+  CHECK((p + q).dtype() == kBool);
+  CHECK((p + q).to_vector<double>() == std::vector<double>{1, 1, 1, 0});
+  CHECK((p * q).to_vector<double>() == std::vector<double>{1, 0, 0, 0});
+  CHECK(maximum(p, q).to_vector<double>() == std::vector<double>{1, 1, 1, 0});
+  CHECK(minimum(p, q).dtype() == kBool);
+  CHECK((p + q.to(kInt64)).dtype() == kInt64);  // with an integer tensor, the integer type
+  CHECK((p + q.to(kInt64)).to_vector<double>() == std::vector<double>{2, 1, 1, 0});
+  CHECK_THROWS_WITH_FRAGMENT(p - q, "sub: subtracting two bool tensors");
+  CHECK((p / q).dtype() == kFloat32);
   CHECK(exp(i).dtype() == kFloat32);
   CHECK_THROWS_WITH_FRAGMENT(exp(f.to(kFloat16)), "float16");
 }

@@ -136,5 +136,19 @@ TEST_CASE("device names and the cuda device without a GPU") {
     CHECK_THROWS_WITH_FRAGMENT(zeros({2}).pin_memory(), "pin_memory: pinned memory needs a CUDA device");
     CHECK_THROWS_WITH_FRAGMENT(empty({2}, {.pin_memory = true}), "pin_memory: pinned memory needs a CUDA device");
     CHECK(zeros({2}).to(kCPU, true).to_vector<float>() == std::vector<float>{0, 0});  // non_blocking is harmless
+    CHECK_FALSE(cuda::cudnn_is_available());
+    CHECK(cuda::cudnn_status().find("not loaded") == 0);
   }
+}
+
+TEST_CASE("depthwise engine names") {
+  using cuda::DepthwiseEngine;
+  for (DepthwiseEngine e : {DepthwiseEngine::Fastest, DepthwiseEngine::Ours, DepthwiseEngine::Cudnn})
+    CHECK(cuda::parse_depthwise_engine(cuda::depthwise_engine_name(e)) == e);
+  CHECK(std::string(cuda::depthwise_engine_name(DepthwiseEngine::Cudnn)) == "cudnn");
+  CHECK_THROWS_WITH_FRAGMENT(cuda::parse_depthwise_engine("cudnn8"), "expected fastest, ours or cudnn");
+  CHECK(cuda::depthwise_engine() == DepthwiseEngine::Fastest);  // the default
+  cuda::set_depthwise_engine(DepthwiseEngine::Ours);
+  CHECK(cuda::depthwise_engine() == DepthwiseEngine::Ours);
+  cuda::set_depthwise_engine(DepthwiseEngine::Fastest);
 }

@@ -41,6 +41,23 @@ void synchronize();
 void set_allow_tf32(bool allow);
 bool allow_tf32();
 
+// The depthwise convolutions (ConvNeXt's 7x7) have two GPU implementations: ours
+// (kernels/depthwise_strips.hpp) and cuDNN's. Fastest, the default, times both on the first call
+// of each shape and pass (forward, input gradient, weight gradient) and keeps the faster, as
+// torch.backends.cudnn.benchmark does. Ours and Cudnn force one; cases cuDNN cannot run (empty
+// tensors, 2^31 elements or more) take ours, and Cudnn without cuDNN loaded is an Error.
+enum class DepthwiseEngine { Fastest, Ours, Cudnn };
+void set_depthwise_engine(DepthwiseEngine engine);
+DepthwiseEngine depthwise_engine();
+// "fastest", "ours", "cudnn" and back; an unknown name is an Error listing the three.
+DepthwiseEngine parse_depthwise_engine(const std::string& name);
+const char* depthwise_engine_name(DepthwiseEngine engine);
+
+// cuDNN is optional: minitorch loads libcudnn.so.9 when it first needs it and, without it, runs
+// our kernels. cudnn_status() says which version was loaded, or why none was.
+bool cudnn_is_available();
+std::string cudnn_status();
+
 // The caching allocator's bytes: held by tensors now, the most held since the last reset, and
 // freed blocks kept for reuse. empty_cache() returns the kept blocks to the driver.
 struct MemoryInfo {

@@ -30,8 +30,9 @@ void CpuBackend::sgd_step(DType t, int64_t n, void* param, const void* grad, voi
     T* p = static_cast<T*>(param);
     const T* g = static_cast<const T*>(grad);
     T* buf = static_cast<T*>(momentum_buffer);
+    const math::SgdConstants<T> k(s);
     parallel_for(n, 4, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) math::sgd_update(p[i], g[i], buf ? buf + i : nullptr, s);
+      for (int64_t i = begin; i < end; ++i) math::sgd_update(p[i], g[i], buf ? buf + i : nullptr, k);
     });
   });
 }

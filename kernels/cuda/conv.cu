@@ -4,7 +4,8 @@
 // read 32 neighbouring channels of one pixel: coalesced loads without shared-memory tiling.
 // Stride-1 square depthwise convolutions (ConvNeXt's 7x7) in float32/float64 take the
 // register-blocked strip kernels of kernels/depthwise_strips.hpp; the one-thread-per-element
-// kernels below cover every other case and are what the strips are tested against.
+// kernels below cover every other case and are what the strips are tested against. Each pass can
+// also run through cuDNN (cudnn_depthwise.cu); depthwise_engine.cu keeps the faster of the two.
 //
 //   y[n, oh, ow, c] = bias[c] + sum_ij x[n, oh*s - p + i, ow*s - p + j, c] * w[i, j, c]
 //   gx[n, ih, iw, c] = sum over (i, j, oh, ow) with oh*s - p + i = ih, ow*s - p + j = iw
@@ -14,6 +15,7 @@
 #include <type_traits>
 
 #include "column_sums.cuh"
+#include "depthwise_engine.cuh"
 #include "depthwise_strips.hpp"
 
 namespace minitorch::kernels::cuda_impl {
@@ -201,46 +203,66 @@ void CudaBackend::depthwise_conv2d_forward(DType t, const ConvGeometry& g, const
                                            const void* bias, void* y) {
   const int64_t n = g.batch * g.out_h * g.out_w * g.channels;
   if (n == 0) return;
-  visit_device_floating_dtype(t, "depthwise conv kernel", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T *xs = static_cast<const T*>(x), *ws = static_cast<const T*>(weight), *bs = static_cast<const T*>(bias);
-    const bool strips = with_strip_kernel<T>(g, [&](auto k) {
-      const depthwise::StripShape s = forward_strips(g);
-      depthwise_strip_kernel<decltype(k)::value><<<blocks_for(depthwise::strip_items(s)), kThreads, 0, stream()>>>(
-          s, xs, ws, bs, static_cast<T*>(y));
+  const auto ours = [&] {
+    visit_device_floating_dtype(t, "depthwise conv kernel", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T *xs = static_cast<const T*>(x), *ws = static_cast<const T*>(weight), *bs = static_cast<const T*>(bias);
+      const bool strips = with_strip_kernel<T>(g, [&](auto k) {
+        const depthwise::StripShape s = forward_strips(g);
+        depthwise_strip_kernel<decltype(k)::value><<<blocks_for(depthwise::strip_items(s)), kThreads, 0, stream()>>>(
+            s, xs, ws, bs, static_cast<T*>(y));
+      });
+      if (!strips) depthwise_forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(g, xs, ws, bs, static_cast<T*>(y));
     });
-    if (!strips) depthwise_forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(g, xs, ws, bs, static_cast<T*>(y));
-  });
-  MT_CUDA_LAUNCHED("depthwise conv forward kernel");
+    MT_CUDA_LAUNCHED("depthwise conv forward kernel");
+  };
+  run_depthwise_pass(DepthwisePass::Forward, t, g, ours, [&] { cudnn_depthwise_forward(t, g, x, weight, bias, y); });
 }
 
 void CudaBackend::depthwise_conv2d_backward(DType t, const ConvGeometry& g, const void* gy, const void* x,
                                             const void* weight, void* gx, void* gweight, void* gbias) {
-  visit_device_floating_dtype(t, "depthwise conv backward kernel", [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    const T* grad = static_cast<const T*>(gy);
-    const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels, positions = g.batch * g.out_h * g.out_w;
-    const T* w = static_cast<const T*>(weight);
-    if (gx && n_in > 0) {
-      const bool strips = with_strip_kernel<T>(g, [&](auto k) {
-        const depthwise::StripShape s = input_grad_strips(g);
-        depthwise_strip_kernel<decltype(k)::value><<<blocks_for(depthwise::strip_items(s)), kThreads, 0, stream()>>>(
-            s, grad, w, static_cast<const T*>(nullptr), static_cast<T*>(gx));
+  const int64_t n_in = g.batch * g.in_h * g.in_w * g.channels, positions = g.batch * g.out_h * g.out_w;
+  if (gx && n_in > 0) {
+    const auto ours = [&] {
+      visit_device_floating_dtype(t, "depthwise conv backward kernel", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T *grad = static_cast<const T*>(gy), *w = static_cast<const T*>(weight);
+        const bool strips = with_strip_kernel<T>(g, [&](auto k) {
+          const depthwise::StripShape s = input_grad_strips(g);
+          depthwise_strip_kernel<decltype(k)::value><<<blocks_for(depthwise::strip_items(s)), kThreads, 0, stream()>>>(
+              s, grad, w, static_cast<const T*>(nullptr), static_cast<T*>(gx));
+        });
+        if (!strips)
+          depthwise_input_grad_kernel<<<blocks_for(n_in), kThreads, 0, stream()>>>(g, grad, w, static_cast<T*>(gx));
       });
-      if (!strips)
-        depthwise_input_grad_kernel<<<blocks_for(n_in), kThreads, 0, stream()>>>(g, grad, w, static_cast<T*>(gx));
       MT_CUDA_LAUNCHED("depthwise conv input gradient kernel");
-    }
-    if (gweight) {
-      const bool strips = positions > 0 && g.channels > 0 && with_strip_kernel<T>(g, [&](auto k) {
-        depthwise_weight_grad_strips<decltype(k)::value>(g, static_cast<const T*>(x), grad, static_cast<T*>(gweight));
+    };
+    run_depthwise_pass(DepthwisePass::InputGrad, t, g, ours,
+                       [&] { cudnn_depthwise_input_grad(t, g, gy, weight, gx); });
+  }
+  if (gweight) {
+    const auto ours = [&] {
+      visit_device_floating_dtype(t, "depthwise conv backward kernel", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T *grad = static_cast<const T*>(gy), *xs = static_cast<const T*>(x);
+        const bool strips = positions > 0 && g.channels > 0 && with_strip_kernel<T>(g, [&](auto k) {
+          depthwise_weight_grad_strips<decltype(k)::value>(g, xs, grad, static_cast<T*>(gweight));
+        });
+        if (!strips)  // also writes the zeros of an empty batch
+          sum_over_rows<acc_t<T>>(TapProducts<T>{g, grad, xs}, positions, g.kernel_h * g.kernel_w * g.channels,
+                                  static_cast<T*>(gweight));
       });
-      if (!strips)  // also writes the zeros of an empty batch
-        sum_over_rows<acc_t<T>>(TapProducts<T>{g, grad, static_cast<const T*>(x)}, positions,
-                                g.kernel_h * g.kernel_w * g.channels, static_cast<T*>(gweight));
-    }
-    if (gbias) sum_over_rows<acc_t<T>>(ReadMatrix<T>{grad, g.channels}, positions, g.channels, static_cast<T*>(gbias));
-  });
+    };
+    run_depthwise_pass(DepthwisePass::WeightGrad, t, g, ours,
+                       [&] { cudnn_depthwise_weight_grad(t, g, x, gy, gweight); });
+  }
+  if (gbias) {
+    visit_device_floating_dtype(t, "depthwise conv backward kernel", [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      sum_over_rows<acc_t<T>>(ReadMatrix<T>{static_cast<const T*>(gy), g.channels}, positions, g.channels,
+                              static_cast<T*>(gbias));
+    });
+  }
 }
 
 void CudaBackend::im2col(DType t, const ConvGeometry& g, const void* x, void* cols) {

@@ -13,8 +13,8 @@ __global__ void adam_kernel(int64_t n, T* p, const T* g, T* m, T* v, math::AdamC
 }
 
 template <class T>
-__global__ void sgd_kernel(int64_t n, T* p, const T* g, T* buf, SgdStep s) {
-  MT_GRID_STRIDE_LOOP(i, n) math::sgd_update(p[i], g[i], buf ? buf + i : nullptr, s);
+__global__ void sgd_kernel(int64_t n, T* p, const T* g, T* buf, math::SgdConstants<T> k) {
+  MT_GRID_STRIDE_LOOP(i, n) math::sgd_update(p[i], g[i], buf ? buf + i : nullptr, k);
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ void CudaBackend::sgd_step(DType t, int64_t n, void* param, const void* grad, vo
   visit_floating_dtype(t, "sgd_step", [&](auto tag) {
     using T = typename decltype(tag)::type;
     sgd_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(n, static_cast<T*>(param), static_cast<const T*>(grad),
-                                                         static_cast<T*>(momentum_buffer), s);
+                                                         static_cast<T*>(momentum_buffer), math::SgdConstants<T>(s));
   });
   MT_CUDA_LAUNCHED("sgd_step kernel");
 }

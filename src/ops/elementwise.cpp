@@ -61,7 +61,12 @@ Tensor run_unary(const char* op, UnaryOp kop, const Tensor& x, DType t, kernels:
 Tensor run_binary(const char* op, BinaryOp kop, const Tensor& a, const Tensor& b, DType t) {
   internal::common_device(op, {a, b});
   check_compute_dtype(op, t);
-  if (t == kBool && !kernels::is_comparison(kop)) t = kInt64;
+  if (t == kBool && !kernels::is_comparison(kop)) {
+    // As in PyTorch: + and max are logical or, * and min logical and, all kept bool; - of two
+    // bool tensors is an error. Computed in int64, then mapped back to bool.
+    MT_CHECK(kop != BinaryOp::Sub, op, ": subtracting two bool tensors is not supported (a != b is their xor)");
+    return run_binary(op, kop, a, b, kInt64).to(kBool);
+  }
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
   Tensor ca = a.dtype() == t ? a.detach() : a.detach().to(t);
   Tensor cb = b.dtype() == t ? b.detach() : b.detach().to(t);

@@ -1,0 +1,330 @@
+// cuDNN's depthwise convolution (a grouped convolution with one channel per group) over our NHWC
+// tensors, for the comparison with our kernels that depthwise_engine.cu makes.
+//
+// cuDNN is loaded with dlopen when first needed rather than linked: minitorch then runs on
+// machines without it (about 1 GB that many CUDA installs lack), with our kernels. We use its
+// classic convolution API (descriptors, Find*AlgorithmEx, Convolution*), which cuDNN 9 still
+// ships; the graph API would say the same in several times the code.
+#include <climits>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "depthwise_engine.cuh"
+#include "minitorch/device.hpp"
+
+#if MINITORCH_WITH_CUDNN
+#include <cudnn.h>
+#include <dlfcn.h>
+#endif
+
+namespace minitorch {
+
+#if !MINITORCH_WITH_CUDNN
+
+// Built without cudnn.h: our kernels run every case.
+bool cuda::cudnn_is_available() { return false; }
+std::string cuda::cudnn_status() { return "not loaded: minitorch was built without cuDNN's headers (cudnn.h)"; }
+
+namespace kernels::cuda_impl {
+bool cudnn_depthwise_supports(DType, const ConvGeometry&) { return false; }
+void cudnn_depthwise_forward(DType, const ConvGeometry&, const void*, const void*, const void*, void*) {
+  detail::fail("depthwise conv: ", cuda::cudnn_status());
+}
+void cudnn_depthwise_input_grad(DType, const ConvGeometry&, const void*, const void*, void*) {
+  detail::fail("depthwise conv: ", cuda::cudnn_status());
+}
+void cudnn_depthwise_weight_grad(DType, const ConvGeometry&, const void*, const void*, void*) {
+  detail::fail("depthwise conv: ", cuda::cudnn_status());
+}
+}  // namespace kernels::cuda_impl
+
+#else
+
+namespace kernels::cuda_impl {
+
+namespace {
+
+// The cuDNN functions we call, looked up by name in libcudnn.so.9.
+#define MT_CUDNN_FUNCTIONS(X)                                                                                 \
+  X(cudnnGetVersion) X(cudnnGetErrorString) X(cudnnCreate) X(cudnnSetStream) X(cudnnCreateTensorDescriptor)   \
+  X(cudnnSetTensor4dDescriptor) X(cudnnCreateFilterDescriptor) X(cudnnSetFilter4dDescriptor)                  \
+  X(cudnnCreateConvolutionDescriptor) X(cudnnSetConvolution2dDescriptor) X(cudnnSetConvolutionGroupCount)     \
+  X(cudnnSetConvolutionMathType) X(cudnnAddTensor) X(cudnnGetConvolutionForwardWorkspaceSize)                 \
+  X(cudnnFindConvolutionForwardAlgorithmEx) X(cudnnConvolutionForward)                                        \
+  X(cudnnGetConvolutionBackwardDataWorkspaceSize) X(cudnnFindConvolutionBackwardDataAlgorithmEx)              \
+  X(cudnnConvolutionBackwardData) X(cudnnGetConvolutionBackwardFilterWorkspaceSize)                           \
+  X(cudnnFindConvolutionBackwardFilterAlgorithmEx) X(cudnnConvolutionBackwardFilter)
+
+struct Cudnn {
+#define MT_CUDNN_POINTER(name) decltype(&::name) name = nullptr;
+  MT_CUDNN_FUNCTIONS(MT_CUDNN_POINTER)
+#undef MT_CUDNN_POINTER
+  cudnnHandle_t handle = nullptr;
+  std::string status;  // "cuDNN 9.19.0" when loaded, else why not
+  bool loaded = false;
+};
+
+Cudnn load_cudnn() {
+  Cudnn lib;
+  void* so = dlopen("libcudnn.so.9", RTLD_NOW | RTLD_LOCAL);
+  if (!so) {
+    const char* why = dlerror();
+    lib.status = std::string("not loaded: libcudnn.so.9 was not found (") + (why ? why : "dlopen failed") + ")";
+    return lib;
+  }
+#define MT_CUDNN_LOOKUP(name)                                           \
+  lib.name = reinterpret_cast<decltype(&::name)>(dlsym(so, #name));    \
+  if (!lib.name) {                                                      \
+    lib.status = "not loaded: libcudnn.so.9 has no function " #name;   \
+    return lib;                                                         \
+  }
+  MT_CUDNN_FUNCTIONS(MT_CUDNN_LOOKUP)
+#undef MT_CUDNN_LOOKUP
+  const size_t version = lib.cudnnGetVersion();  // major * 10000 + minor * 100 + patch
+  const std::string name = "cuDNN " + std::to_string(version / 10000) + "." + std::to_string(version / 100 % 100) +
+                           "." + std::to_string(version % 100);
+  if (version / 10000 != CUDNN_MAJOR) {
+    lib.status = "not loaded: found " + name + ", built for major version " + std::to_string(CUDNN_MAJOR);
+    return lib;
+  }
+  if (const cudnnStatus_t s = lib.cudnnCreate(&lib.handle); s != CUDNN_STATUS_SUCCESS) {
+    lib.status = "not loaded: " + name + ": cudnnCreate failed: " + lib.cudnnGetErrorString(s);
+    return lib;
+  }
+  if (const cudnnStatus_t s = lib.cudnnSetStream(lib.handle, stream()); s != CUDNN_STATUS_SUCCESS) {
+    lib.status = "not loaded: " + name + ": cudnnSetStream failed: " + lib.cudnnGetErrorString(s);
+    return lib;
+  }
+  lib.status = name;
+  lib.loaded = true;
+  return lib;
+}
+
+// Loaded once, when first asked for (after the CUDA backend: the handle needs a GPU).
+const Cudnn& cudnn() {
+  static const Cudnn lib = [] {
+    cuda_backend();  // a clear error when there is no usable GPU
+    return load_cudnn();
+  }();
+  return lib;
+}
+
+#define MT_CUDNN_CHECK(call)                                                                          \
+  do {                                                                                                \
+    const cudnnStatus_t status_ = cudnn().call;                                                       \
+    if (status_ != CUDNN_STATUS_SUCCESS)                                                              \
+      ::minitorch::detail::fail("cudnn: ", #call, " failed: ", cudnn().cudnnGetErrorString(status_)); \
+  } while (0)
+
+// One convolution's descriptors, and the algorithm cuDNN found fastest for each pass.
+struct Plan {
+  cudnnDataType_t type;
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr, bias = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  bool found_forward = false, found_input_grad = false, found_weight_grad = false;
+  cudnnConvolutionFwdAlgo_t forward{};
+  cudnnConvolutionBwdDataAlgo_t input_grad{};
+  cudnnConvolutionBwdFilterAlgo_t weight_grad{};
+  size_t forward_bytes = 0, input_grad_bytes = 0, weight_grad_bytes = 0;  // workspace of each algorithm
+};
+
+Plan make_plan(DType t, const ConvGeometry& g) {
+  Plan p;
+  p.type = t == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+  const int n = int(g.batch), c = int(g.channels);
+  MT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p.x));
+  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.x, CUDNN_TENSOR_NHWC, p.type, n, c, int(g.in_h), int(g.in_w)));
+  MT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p.y));
+  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.y, CUDNN_TENSOR_NHWC, p.type, n, c, int(g.out_h), int(g.out_w)));
+  MT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p.bias));
+  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.bias, CUDNN_TENSOR_NHWC, p.type, 1, c, 1, 1));
+  // C filters of one input channel each: [C, kh, kw, 1] in NHWC order, that is [C, kh, kw].
+  MT_CUDNN_CHECK(cudnnCreateFilterDescriptor(&p.w));
+  MT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(p.w, p.type, CUDNN_TENSOR_NHWC, c, 1, int(g.kernel_h), int(g.kernel_w)));
+  MT_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&p.conv));
+  MT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p.conv, int(g.pad_h), int(g.pad_w), int(g.stride_h), int(g.stride_w),
+                                                 1, 1, CUDNN_CROSS_CORRELATION, p.type));
+  MT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(p.conv, c));
+  // Plain float32 arithmetic unless TF32 is allowed (as for the matrix products).
+  MT_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv, cuda::allow_tf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+  return p;
+}
+
+// The plan of a shape, made once; plans live as long as the process.
+Plan& plan_for(DType t, const ConvGeometry& g) {
+  using Key = std::tuple<int, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                         int64_t>;
+  static std::mutex mutex;
+  static std::map<Key, Plan> plans;
+  const Key key{int(t),     cuda::allow_tf32(), g.batch,    g.in_h,  g.in_w, g.channels, g.kernel_h,
+                g.kernel_w, g.stride_h,        g.stride_w, g.pad_h, g.pad_w};
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = plans.find(key);
+  if (it == plans.end()) it = plans.emplace(key, make_plan(t, g)).first;
+  return it->second;
+}
+
+// Find*AlgorithmEx gets this much workspace at most; it skips algorithms that want more.
+constexpr size_t kMaxWorkspace = size_t(256) << 20;
+
+// The fastest algorithm cuDNN's own timing found among those that succeeded, and its workspace.
+// `workspace_of(algo, &bytes)` asks the size of one algorithm; `find(count, &returned, perf,
+// workspace, bytes)` runs Find*AlgorithmEx.
+template <class Algo, class Perf, int kCount, class WorkspaceOf, class Find>
+void find_algorithm(const char* pass, WorkspaceOf workspace_of, Find find, Algo& algo, size_t& bytes) {
+  size_t budget = 0;
+  for (int a = 0; a < kCount; ++a) {
+    size_t need = 0;
+    if (workspace_of(Algo(a), &need) == CUDNN_STATUS_SUCCESS && need <= kMaxWorkspace) budget = std::max(budget, need);
+  }
+  Scratch workspace(budget);
+  Perf perf[kCount];
+  int returned = 0;
+  const cudnnStatus_t status = find(kCount, &returned, perf, workspace.as<void>(), budget);
+  if (status != CUDNN_STATUS_SUCCESS)
+    detail::fail("cudnn: finding a depthwise ", pass, " algorithm failed: ", cudnn().cudnnGetErrorString(status));
+  for (int i = 0; i < returned; ++i) {
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= budget) {
+      algo = perf[i].algo;
+      bytes = perf[i].memory;
+      return;
+    }
+  }
+  detail::fail("cudnn: no algorithm runs this depthwise ", pass);
+}
+
+// alpha = 1 and beta = 0 or 1, as double for double data and float otherwise (cuDNN's rule).
+struct Scale {
+  explicit Scale(cudnnDataType_t type) : is_double(type == CUDNN_DATA_DOUBLE) {}
+  const void* one() const { return is_double ? static_cast<const void*>(&d1) : &f1; }
+  const void* zero() const { return is_double ? static_cast<const void*>(&d0) : &f0; }
+  bool is_double;
+  double d1 = 1, d0 = 0;
+  float f1 = 1, f0 = 0;
+};
+
+// dst[c, r] = src[r, c] for a [rows, cols] matrix: between our [kh*kw, C] weights and cuDNN's
+// [C, kh*kw].
+template <class T>
+__global__ void transpose_kernel(const T* src, int64_t rows, int64_t cols, T* dst) {
+  MT_GRID_STRIDE_LOOP(i, rows * cols) dst[(i % cols) * rows + i / cols] = src[i];
+}
+void transpose(DType t, const void* src, int64_t rows, int64_t cols, void* dst) {
+  if (rows * cols == 0) return;
+  if (t == DType::Float64)
+    transpose_kernel<<<blocks_for(rows * cols), kThreads, 0, stream()>>>(static_cast<const double*>(src), rows, cols,
+                                                                          static_cast<double*>(dst));
+  else
+    transpose_kernel<<<blocks_for(rows * cols), kThreads, 0, stream()>>>(static_cast<const float*>(src), rows, cols,
+                                                                          static_cast<float*>(dst));
+  MT_CUDA_LAUNCHED("depthwise weight transpose kernel");
+}
+
+// The [kh*kw, C] weights as cuDNN's [C, kh*kw], in scratch memory.
+struct FilterCopy {
+  FilterCopy(DType t, const ConvGeometry& g, const void* w)
+      : taps(g.kernel_h * g.kernel_w), bytes(size_t(taps * g.channels) * dtype_size(t)), data(bytes) {
+    if (w) transpose(t, w, taps, g.channels, data.as<void>());
+  }
+  int64_t taps;
+  size_t bytes;
+  Scratch data;
+};
+
+}  // namespace
+
+bool cudnn_depthwise_supports(DType t, const ConvGeometry& g) {
+  const int64_t most = std::max(g.batch * g.in_h * g.in_w, g.batch * g.out_h * g.out_w) * g.channels;
+  return cudnn().loaded && (t == DType::Float32 || t == DType::Float64) && g.batch > 0 && g.channels > 0 &&
+         g.out_h * g.out_w > 0 && most < INT_MAX;
+}
+
+void cudnn_depthwise_forward(DType t, const ConvGeometry& g, const void* x, const void* w, const void* bias, void* y) {
+  Plan& p = plan_for(t, g);
+  const FilterCopy filter(t, g, w);
+  const Cudnn& lib = cudnn();
+  if (!p.found_forward) {
+    find_algorithm<cudnnConvolutionFwdAlgo_t, cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
+        "forward",
+        [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
+          return lib.cudnnGetConvolutionForwardWorkspaceSize(lib.handle, p.x, p.w, p.conv, p.y, a, bytes);
+        },
+        [&](int count, int* returned, cudnnConvolutionFwdAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
+          return lib.cudnnFindConvolutionForwardAlgorithmEx(lib.handle, p.x, x, p.w, filter.data.as<void>(), p.conv,
+                                                             p.y, y, count, returned, perf, ws, ws_bytes);
+        },
+        p.forward, p.forward_bytes);
+    p.found_forward = true;
+  }
+  const Scale s(p.type);
+  Scratch workspace(p.forward_bytes);
+  MT_CUDNN_CHECK(cudnnConvolutionForward(lib.handle, s.one(), p.x, x, p.w, filter.data.as<void>(), p.conv, p.forward,
+                                         workspace.as<void>(), p.forward_bytes, s.zero(), p.y, y));
+  if (bias) MT_CUDNN_CHECK(cudnnAddTensor(lib.handle, s.one(), p.bias, bias, s.one(), p.y, y));
+}
+
+void cudnn_depthwise_input_grad(DType t, const ConvGeometry& g, const void* gy, const void* w, void* gx) {
+  Plan& p = plan_for(t, g);
+  const FilterCopy filter(t, g, w);
+  const Cudnn& lib = cudnn();
+  if (!p.found_input_grad) {
+    find_algorithm<cudnnConvolutionBwdDataAlgo_t, cudnnConvolutionBwdDataAlgoPerf_t,
+                   CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
+        "input gradient",
+        [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
+          return lib.cudnnGetConvolutionBackwardDataWorkspaceSize(lib.handle, p.w, p.y, p.conv, p.x, a, bytes);
+        },
+        [&](int count, int* returned, cudnnConvolutionBwdDataAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
+          return lib.cudnnFindConvolutionBackwardDataAlgorithmEx(lib.handle, p.w, filter.data.as<void>(), p.y, gy,
+                                                                  p.conv, p.x, gx, count, returned, perf, ws, ws_bytes);
+        },
+        p.input_grad, p.input_grad_bytes);
+    p.found_input_grad = true;
+  }
+  const Scale s(p.type);
+  Scratch workspace(p.input_grad_bytes);
+  MT_CUDNN_CHECK(cudnnConvolutionBackwardData(lib.handle, s.one(), p.w, filter.data.as<void>(), p.y, gy, p.conv,
+                                              p.input_grad, workspace.as<void>(), p.input_grad_bytes, s.zero(), p.x,
+                                              gx));
+}
+
+void cudnn_depthwise_weight_grad(DType t, const ConvGeometry& g, const void* x, const void* gy, void* gw) {
+  Plan& p = plan_for(t, g);
+  const FilterCopy grad(t, g, nullptr);  // cuDNN's [C, kh*kw] gradient, transposed into gw below
+  const Cudnn& lib = cudnn();
+  if (!p.found_weight_grad) {
+    find_algorithm<cudnnConvolutionBwdFilterAlgo_t, cudnnConvolutionBwdFilterAlgoPerf_t,
+                   CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
+        "weight gradient",
+        [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
+          return lib.cudnnGetConvolutionBackwardFilterWorkspaceSize(lib.handle, p.x, p.y, p.conv, p.w, a, bytes);
+        },
+        [&](int count, int* returned, cudnnConvolutionBwdFilterAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
+          return lib.cudnnFindConvolutionBackwardFilterAlgorithmEx(lib.handle, p.x, x, p.y, gy, p.conv, p.w,
+                                                                    grad.data.as<void>(), count, returned, perf, ws,
+                                                                    ws_bytes);
+        },
+        p.weight_grad, p.weight_grad_bytes);
+    p.found_weight_grad = true;
+  }
+  const Scale s(p.type);
+  Scratch workspace(p.weight_grad_bytes);
+  MT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(lib.handle, s.one(), p.x, x, p.y, gy, p.conv, p.weight_grad,
+                                                workspace.as<void>(), p.weight_grad_bytes, s.zero(), p.w,
+                                                grad.data.as<void>()));
+  transpose(t, grad.data.as<void>(), g.channels, grad.taps, gw);
+}
+
+}  // namespace kernels::cuda_impl
+
+bool cuda::cudnn_is_available() { return cuda::is_available() && kernels::cuda_impl::cudnn().loaded; }
+std::string cuda::cudnn_status() {
+  if (!cuda::is_available()) return "not loaded: no usable GPU";
+  return kernels::cuda_impl::cudnn().status;
+}
+
+#endif  // MINITORCH_WITH_CUDNN
+
+}  // namespace minitorch
