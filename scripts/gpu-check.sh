@@ -13,17 +13,22 @@ mkdir -p "$out"
 bundle=.gpu-bundle
 [ -x "$bundle/bin/test_cuda" ] || { echo "gpu-check: no $bundle (run scripts/gpu-bundle.sh first, then carry it)"; exit 2; }
 python=$(command -v python3) || { echo "gpu-check: python3 (with PyTorch) is needed for the comparison"; exit 2; }
-# The lib folder of a pip package of NVIDIA's (nvidia.cublas, nvidia.cudnn), where PyTorch has one.
-pip_lib() { "$python" -c "import nvidia.$1, os; print(os.path.join(list(nvidia.$1.__path__)[0], 'lib'))" 2>/dev/null; }
-# Our binaries find the carried libraries, cuBLAS and cuDNN (loaded at run time, optional) through
-# this path; Python (PyTorch) must not see it, so it is set per command by `ours`, never exported.
-ours_path="$PWD/$bundle/lib:$(pip_lib cublas):$(pip_lib cudnn):/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+# The folders of NVIDIA's pip packages next to PyTorch that hold cuBLAS, cuDNN (loaded at run
+# time, optional) and NVRTC (which some cuDNN engines need); the layout differs between CUDA
+# versions (nvidia/cublas/lib, nvidia/cu13/lib), so the libraries are looked for by name.
+site_dirs=$("$python" -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null)
+nvidia_libs=$(for d in $site_dirs; do [ -d "$d/nvidia" ] && find "$d/nvidia" \( -name 'libcublas.so.*' -o \
+  -name 'libcudnn.so.*' -o -name 'libnvrtc.so.*' \) -printf '%h\n'; done 2>/dev/null | sort -u | paste -sd: -)
+# Our binaries find the carried libraries and those through this path; Python (PyTorch) must not
+# see it, so it is set per command by `ours`, never exported.
+ours_path="$PWD/$bundle/lib:${nvidia_libs}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
 ours() { LD_LIBRARY_PATH="$ours_path" "$@"; }
 status=0
 step() { echo; echo "== $*"; }
 
 step "GPU"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+echo "NVIDIA libraries from pip: ${nvidia_libs:-none found}"
 # A library the binaries cannot find (cuBLAS of another CUDA major version, say) is named here.
 missing=$(for b in "$bundle"/bin/*; do ours ldd "$b"; done | grep "not found" | sort -u)
 [ -z "$missing" ] || { echo "gpu-check: libraries not found:"; echo "$missing"; }

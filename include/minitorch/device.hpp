@@ -45,7 +45,10 @@ bool allow_tf32();
 // (kernels/depthwise_strips.hpp) and cuDNN's. Fastest, the default, times both on the first call
 // of each shape and pass (forward, input gradient, weight gradient) and keeps the faster, as
 // torch.backends.cudnn.benchmark does. Ours and Cudnn force one; cases cuDNN cannot run (empty
-// tensors, 2^31 elements or more) take ours, and Cudnn without cuDNN loaded is an Error.
+// tensors, 2^31 elements or more) take ours, and Cudnn without cuDNN loaded is an Error. Our
+// kernels are deterministic, and cuDNN's algorithm is a deterministic one wherever it has one;
+// but Fastest's choice rests on timings, so two runs may pick differently and round differently:
+// force one engine for bit-identical runs.
 enum class DepthwiseEngine { Fastest, Ours, Cudnn };
 void set_depthwise_engine(DepthwiseEngine engine);
 DepthwiseEngine depthwise_engine();

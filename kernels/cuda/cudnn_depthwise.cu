@@ -117,18 +117,33 @@ const Cudnn& cudnn() {
       ::minitorch::detail::fail("cudnn: ", #call, " failed: ", cudnn().cudnnGetErrorString(status_)); \
   } while (0)
 
-// One convolution's descriptors, and the algorithm cuDNN found fastest for each pass.
+// The algorithm cuDNN found for one pass, its workspace and the math type it runs with.
+template <class Algo>
+struct Choice {
+  bool found = false;
+  Algo algo{};
+  size_t bytes = 0;
+  cudnnMathType_t math{};
+};
+
+// One convolution's descriptors, and the algorithm chosen for each pass.
 struct Plan {
   cudnnDataType_t type;
+  cudnnMathType_t math;  // what Find may use: plain float32 arithmetic unless TF32 is allowed
   cudnnTensorDescriptor_t x = nullptr, y = nullptr, bias = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
-  bool found_forward = false, found_input_grad = false, found_weight_grad = false;
-  cudnnConvolutionFwdAlgo_t forward{};
-  cudnnConvolutionBwdDataAlgo_t input_grad{};
-  cudnnConvolutionBwdFilterAlgo_t weight_grad{};
-  size_t forward_bytes = 0, input_grad_bytes = 0, weight_grad_bytes = 0;  // workspace of each algorithm
+  Choice<cudnnConvolutionFwdAlgo_t> forward;
+  Choice<cudnnConvolutionBwdDataAlgo_t> input_grad;
+  Choice<cudnnConvolutionBwdFilterAlgo_t> weight_grad;
 };
+
+// cuDNN's handle and the plans are used by one thread at a time: each pass holds this lock from
+// finding its algorithm to queuing its work.
+std::mutex& cudnn_mutex() {
+  static std::mutex m;
+  return m;
+}
 
 Plan make_plan(DType t, const ConvGeometry& g) {
   Plan p;
@@ -147,20 +162,17 @@ Plan make_plan(DType t, const ConvGeometry& g) {
   MT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p.conv, int(g.pad_h), int(g.pad_w), int(g.stride_h), int(g.stride_w),
                                                  1, 1, CUDNN_CROSS_CORRELATION, p.type));
   MT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(p.conv, c));
-  // Plain float32 arithmetic unless TF32 is allowed (as for the matrix products).
-  MT_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv, cuda::allow_tf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+  p.math = cuda::allow_tf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;  // as for the matrix products
   return p;
 }
 
-// The plan of a shape, made once; plans live as long as the process.
+// The plan of a shape, made once; plans live as long as the process. Called under cudnn_mutex().
 Plan& plan_for(DType t, const ConvGeometry& g) {
   using Key = std::tuple<int, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                          int64_t>;
-  static std::mutex mutex;
   static std::map<Key, Plan> plans;
   const Key key{int(t),     cuda::allow_tf32(), g.batch,    g.in_h,  g.in_w, g.channels, g.kernel_h,
                 g.kernel_w, g.stride_h,        g.stride_w, g.pad_h, g.pad_w};
-  std::lock_guard<std::mutex> lock(mutex);
   auto it = plans.find(key);
   if (it == plans.end()) it = plans.emplace(key, make_plan(t, g)).first;
   return it->second;
@@ -169,11 +181,10 @@ Plan& plan_for(DType t, const ConvGeometry& g) {
 // Find*AlgorithmEx gets this much workspace at most; it skips algorithms that want more.
 constexpr size_t kMaxWorkspace = size_t(256) << 20;
 
-// The fastest algorithm cuDNN's own timing found among those that succeeded, and its workspace.
-// `workspace_of(algo, &bytes)` asks the size of one algorithm; `find(count, &returned, perf,
-// workspace, bytes)` runs Find*AlgorithmEx.
-template <class Algo, class Perf, int kCount, class WorkspaceOf, class Find>
-void find_algorithm(const char* pass, WorkspaceOf workspace_of, Find find, Algo& algo, size_t& bytes) {
+// Runs Find*AlgorithmEx with as much workspace as the largest algorithm wants (up to
+// kMaxWorkspace) and keeps the fastest deterministic one that succeeded.
+template <class Perf, int kCount, class Algo, class WorkspaceOf, class Find>
+void find_algorithm(const char* pass, WorkspaceOf workspace_of, Find find, Choice<Algo>& choice) {
   size_t budget = 0;
   for (int a = 0; a < kCount; ++a) {
     size_t need = 0;
@@ -185,14 +196,27 @@ void find_algorithm(const char* pass, WorkspaceOf workspace_of, Find find, Algo&
   const cudnnStatus_t status = find(kCount, &returned, perf, workspace.as<void>(), budget);
   if (status != CUDNN_STATUS_SUCCESS)
     detail::fail("cudnn: finding a depthwise ", pass, " algorithm failed: ", cudnn().cudnnGetErrorString(status));
-  for (int i = 0; i < returned; ++i) {
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= budget) {
-      algo = perf[i].algo;
-      bytes = perf[i].memory;
-      return;
-    }
+  const Perf* chosen = nullptr;  // perf is sorted fastest first
+  for (int i = returned - 1; i >= 0; --i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > budget) continue;
+    if (!chosen || perf[i].determinism == CUDNN_DETERMINISTIC || chosen->determinism != CUDNN_DETERMINISTIC)
+      chosen = &perf[i];
   }
-  detail::fail("cudnn: no algorithm runs this depthwise ", pass);
+  if (!chosen) detail::fail("cudnn: no algorithm runs this depthwise ", pass);
+  choice = {true, chosen->algo, chosen->memory, chosen->mathType};
+}
+
+// The fastest deterministic algorithm cuDNN's own timing found (the fastest of any kind when none
+// is deterministic: some weight-gradient algorithms add with atomics), once per plan and pass.
+// `workspace_of(algo, &bytes)` asks the size of one algorithm; `find(count, &returned, perf,
+// workspace, bytes)` runs Find*AlgorithmEx. Leaves the descriptor set to the chosen math type.
+template <class Perf, int kCount, class Algo, class WorkspaceOf, class Find>
+void choose_algorithm(const char* pass, Plan& p, Choice<Algo>& choice, WorkspaceOf workspace_of, Find find) {
+  if (!choice.found) {
+    MT_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv, p.math));
+    find_algorithm<Perf, kCount>(pass, workspace_of, find, choice);
+  }
+  MT_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv, choice.math));
 }
 
 // alpha = 1 and beta = 0 or 1, as double for double data and float otherwise (cuDNN's rule).
@@ -238,81 +262,70 @@ struct FilterCopy {
 bool cudnn_depthwise_supports(DType t, const ConvGeometry& g) {
   const int64_t most = std::max(g.batch * g.in_h * g.in_w, g.batch * g.out_h * g.out_w) * g.channels;
   return cudnn().loaded && (t == DType::Float32 || t == DType::Float64) && g.batch > 0 && g.channels > 0 &&
-         g.out_h * g.out_w > 0 && most < INT_MAX;
+         g.in_h * g.in_w > 0 && g.kernel_h * g.kernel_w > 0 && g.out_h * g.out_w > 0 && most < INT_MAX;
 }
 
 void cudnn_depthwise_forward(DType t, const ConvGeometry& g, const void* x, const void* w, const void* bias, void* y) {
+  std::lock_guard<std::mutex> lock(cudnn_mutex());
+  const Cudnn& lib = cudnn();
   Plan& p = plan_for(t, g);
   const FilterCopy filter(t, g, w);
-  const Cudnn& lib = cudnn();
-  if (!p.found_forward) {
-    find_algorithm<cudnnConvolutionFwdAlgo_t, cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
-        "forward",
-        [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
-          return lib.cudnnGetConvolutionForwardWorkspaceSize(lib.handle, p.x, p.w, p.conv, p.y, a, bytes);
-        },
-        [&](int count, int* returned, cudnnConvolutionFwdAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
-          return lib.cudnnFindConvolutionForwardAlgorithmEx(lib.handle, p.x, x, p.w, filter.data.as<void>(), p.conv,
-                                                             p.y, y, count, returned, perf, ws, ws_bytes);
-        },
-        p.forward, p.forward_bytes);
-    p.found_forward = true;
-  }
+  choose_algorithm<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
+      "forward", p, p.forward,
+      [&](cudnnConvolutionFwdAlgo_t a, size_t* bytes) {
+        return lib.cudnnGetConvolutionForwardWorkspaceSize(lib.handle, p.x, p.w, p.conv, p.y, a, bytes);
+      },
+      [&](int count, int* returned, cudnnConvolutionFwdAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
+        return lib.cudnnFindConvolutionForwardAlgorithmEx(lib.handle, p.x, x, p.w, filter.data.as<void>(), p.conv,
+                                                           p.y, y, count, returned, perf, ws, ws_bytes);
+      });
   const Scale s(p.type);
-  Scratch workspace(p.forward_bytes);
-  MT_CUDNN_CHECK(cudnnConvolutionForward(lib.handle, s.one(), p.x, x, p.w, filter.data.as<void>(), p.conv, p.forward,
-                                         workspace.as<void>(), p.forward_bytes, s.zero(), p.y, y));
+  Scratch workspace(p.forward.bytes);
+  MT_CUDNN_CHECK(cudnnConvolutionForward(lib.handle, s.one(), p.x, x, p.w, filter.data.as<void>(), p.conv,
+                                         p.forward.algo, workspace.as<void>(), p.forward.bytes, s.zero(), p.y, y));
   if (bias) MT_CUDNN_CHECK(cudnnAddTensor(lib.handle, s.one(), p.bias, bias, s.one(), p.y, y));
 }
 
 void cudnn_depthwise_input_grad(DType t, const ConvGeometry& g, const void* gy, const void* w, void* gx) {
+  std::lock_guard<std::mutex> lock(cudnn_mutex());
+  const Cudnn& lib = cudnn();
   Plan& p = plan_for(t, g);
   const FilterCopy filter(t, g, w);
-  const Cudnn& lib = cudnn();
-  if (!p.found_input_grad) {
-    find_algorithm<cudnnConvolutionBwdDataAlgo_t, cudnnConvolutionBwdDataAlgoPerf_t,
-                   CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
-        "input gradient",
-        [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
-          return lib.cudnnGetConvolutionBackwardDataWorkspaceSize(lib.handle, p.w, p.y, p.conv, p.x, a, bytes);
-        },
-        [&](int count, int* returned, cudnnConvolutionBwdDataAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
-          return lib.cudnnFindConvolutionBackwardDataAlgorithmEx(lib.handle, p.w, filter.data.as<void>(), p.y, gy,
-                                                                  p.conv, p.x, gx, count, returned, perf, ws, ws_bytes);
-        },
-        p.input_grad, p.input_grad_bytes);
-    p.found_input_grad = true;
-  }
+  choose_algorithm<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
+      "input gradient", p, p.input_grad,
+      [&](cudnnConvolutionBwdDataAlgo_t a, size_t* bytes) {
+        return lib.cudnnGetConvolutionBackwardDataWorkspaceSize(lib.handle, p.w, p.y, p.conv, p.x, a, bytes);
+      },
+      [&](int count, int* returned, cudnnConvolutionBwdDataAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
+        return lib.cudnnFindConvolutionBackwardDataAlgorithmEx(lib.handle, p.w, filter.data.as<void>(), p.y, gy,
+                                                                p.conv, p.x, gx, count, returned, perf, ws, ws_bytes);
+      });
   const Scale s(p.type);
-  Scratch workspace(p.input_grad_bytes);
+  Scratch workspace(p.input_grad.bytes);
   MT_CUDNN_CHECK(cudnnConvolutionBackwardData(lib.handle, s.one(), p.w, filter.data.as<void>(), p.y, gy, p.conv,
-                                              p.input_grad, workspace.as<void>(), p.input_grad_bytes, s.zero(), p.x,
-                                              gx));
+                                              p.input_grad.algo, workspace.as<void>(), p.input_grad.bytes, s.zero(),
+                                              p.x, gx));
 }
 
 void cudnn_depthwise_weight_grad(DType t, const ConvGeometry& g, const void* x, const void* gy, void* gw) {
+  std::lock_guard<std::mutex> lock(cudnn_mutex());
+  const Cudnn& lib = cudnn();
   Plan& p = plan_for(t, g);
   const FilterCopy grad(t, g, nullptr);  // cuDNN's [C, kh*kw] gradient, transposed into gw below
-  const Cudnn& lib = cudnn();
-  if (!p.found_weight_grad) {
-    find_algorithm<cudnnConvolutionBwdFilterAlgo_t, cudnnConvolutionBwdFilterAlgoPerf_t,
-                   CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
-        "weight gradient",
-        [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
-          return lib.cudnnGetConvolutionBackwardFilterWorkspaceSize(lib.handle, p.x, p.y, p.conv, p.w, a, bytes);
-        },
-        [&](int count, int* returned, cudnnConvolutionBwdFilterAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
-          return lib.cudnnFindConvolutionBackwardFilterAlgorithmEx(lib.handle, p.x, x, p.y, gy, p.conv, p.w,
-                                                                    grad.data.as<void>(), count, returned, perf, ws,
-                                                                    ws_bytes);
-        },
-        p.weight_grad, p.weight_grad_bytes);
-    p.found_weight_grad = true;
-  }
+  choose_algorithm<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
+      "weight gradient", p, p.weight_grad,
+      [&](cudnnConvolutionBwdFilterAlgo_t a, size_t* bytes) {
+        return lib.cudnnGetConvolutionBackwardFilterWorkspaceSize(lib.handle, p.x, p.y, p.conv, p.w, a, bytes);
+      },
+      [&](int count, int* returned, cudnnConvolutionBwdFilterAlgoPerf_t* perf, void* ws, size_t ws_bytes) {
+        return lib.cudnnFindConvolutionBackwardFilterAlgorithmEx(lib.handle, p.x, x, p.y, gy, p.conv, p.w,
+                                                                  grad.data.as<void>(), count, returned, perf, ws,
+                                                                  ws_bytes);
+      });
   const Scale s(p.type);
-  Scratch workspace(p.weight_grad_bytes);
-  MT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(lib.handle, s.one(), p.x, x, p.y, gy, p.conv, p.weight_grad,
-                                                workspace.as<void>(), p.weight_grad_bytes, s.zero(), p.w,
+  Scratch workspace(p.weight_grad.bytes);
+  MT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(lib.handle, s.one(), p.x, x, p.y, gy, p.conv, p.weight_grad.algo,
+                                                workspace.as<void>(), p.weight_grad.bytes, s.zero(), p.w,
                                                 grad.data.as<void>()));
   transpose(t, grad.data.as<void>(), g.channels, grad.taps, gw);
 }

@@ -76,8 +76,10 @@ void run_depthwise_pass(DepthwisePass pass, DType t, const ConvGeometry& g, cons
   try {
     faster = milliseconds_per_run(cudnn) < milliseconds_per_run(ours);
   } catch (const Error&) {
-    // cuDNN refused this case (no algorithm, say): ours it is. A fault in our own kernel is
-    // sticky and shows again in ours() below.
+    // cuDNN refused this case (no algorithm, say): ours it is, from now on. A fault in our own
+    // kernel is sticky and shows again in ours() below; a non-sticky error is cleared so that
+    // the next launch check does not report it as its own.
+    cudaGetLastError();
     faster = false;
   }
   {
