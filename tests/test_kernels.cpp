@@ -116,6 +116,44 @@ TEST_CASE("gemm: products that cross every cache block of the blocked kernel") {
   }
 }
 
+TEST_CASE("gemm: deep products summed in depth chunks, the same at every thread count") {
+  // Depth 16500 with a 13 x 37 output: cut into 4 depth chunks (the last one shorter), each
+  // computed whole by one thread and added in order.
+  const int saved_threads = get_num_threads();
+  for (int variant = 0; variant < 4; ++variant) {
+    k::GemmArgs g;
+    g.trans_a = true;  // the weight-gradient layout: dY^T X
+    g.trans_b = variant & 1;
+    g.m = 13; g.n = 37; g.k = 16500;
+    g.lda = g.m + 2;
+    g.ldb = (g.trans_b ? g.k : g.n) + 1;
+    g.ldc = g.n + 3;
+    g.alpha = (variant & 2) ? 0.5 : 1.0;
+    g.beta = (variant & 2) ? 2.0 : 0.0;
+    const auto a = random_floats(size_t(g.k * g.lda), 21), b = random_floats(size_t((g.trans_b ? g.n : g.k) * g.ldb), 22);
+    // With beta 0, C must not be read: NaN there must not show through.
+    auto c0 = (variant & 2) ? random_floats(size_t(g.m * g.ldc), 23) : std::vector<float>(size_t(g.m * g.ldc), NAN);
+    auto ref = c0, one_thread = c0, two_threads = c0;
+    g.a = a.data(); g.b = b.data();
+    k::reference::gemm(g, a.data(), b.data(), ref.data());
+    set_num_threads(1);
+    g.c = one_thread.data();
+    k::cpu_backend().gemm(kFloat32, g);
+    set_num_threads(2);
+    g.c = two_threads.data();
+    k::cpu_backend().gemm(kFloat32, g);
+    CAPTURE(variant);
+    for (int64_t i = 0; i < g.m; ++i) {
+      for (int64_t j = 0; j < g.n; ++j) {
+        const size_t at = size_t(i * g.ldc + j);
+        REQUIRE(two_threads[at] == doctest::Approx(ref[at]).epsilon(1e-4).scale(std::sqrt(double(g.k))));
+        REQUIRE(two_threads[at] == one_thread[at]);  // bit for bit
+      }
+    }
+  }
+  set_num_threads(saved_threads);
+}
+
 TEST_CASE("batched gemm with a shared (stride 0) operand") {
   const int64_t batch = 5, m = 4, n = 3, kk = 6;
   const auto a = random_floats(size_t(batch * m * kk), 4), b = random_floats(size_t(kk * n), 5);

@@ -29,6 +29,50 @@ namespace {
 constexpr int64_t kMR = 12, kNR = 32;
 constexpr int64_t kKC = 256, kMC = 96, kNC = 3072;
 
+// Transposes the 16 x 16 floats of v in registers (row r becomes column r): pairs, then quads of
+// neighbouring rows interleaved, then 128-bit lanes exchanged twice.
+inline void transpose16x16(__m512 (&v)[16]) {
+  __m512 pairs[16], quads[16], halves[16];
+  for (int i = 0; i < 8; ++i) {
+    pairs[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]);
+    pairs[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512d p0 = _mm512_castps_pd(pairs[4 * i]), p1 = _mm512_castps_pd(pairs[4 * i + 1]);
+    const __m512d p2 = _mm512_castps_pd(pairs[4 * i + 2]), p3 = _mm512_castps_pd(pairs[4 * i + 3]);
+    quads[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(p0, p2));
+    quads[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(p0, p2));
+    quads[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(p1, p3));
+    quads[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(p1, p3));
+  }
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      halves[8 * i + j] = _mm512_shuffle_f32x4(quads[8 * i + j], quads[8 * i + j + 4], 0x88);
+      halves[8 * i + j + 4] = _mm512_shuffle_f32x4(quads[8 * i + j], quads[8 * i + j + 4], 0xdd);
+    }
+  }
+  for (int j = 0; j < 8; ++j) {
+    v[j] = _mm512_shuffle_f32x4(halves[j], halves[j + 8], 0x88);
+    v[j + 8] = _mm512_shuffle_f32x4(halves[j], halves[j + 8], 0xdd);
+  }
+}
+
+// One MR-tall panel of a row-major (k contiguous) A: 16 columns of the 12 rows are loaded,
+// transposed in registers (4 zero rows pad the square) and stored as 16 consecutive 12-float rows
+// of the panel. A scalar gather would cost about as much as the products it feeds when n is
+// small (ConvNeXt's C-wide outputs of 4C-deep products).
+void pack_a_rows(const float* a, int64_t lda, int64_t rows, int64_t kc, float* panel) {
+  int64_t p = 0;
+  for (; p + 16 <= kc; p += 16) {
+    __m512 v[16];
+    for (int r = 0; r < 16; ++r) v[r] = r < rows ? _mm512_loadu_ps(a + r * lda + p) : _mm512_setzero_ps();
+    transpose16x16(v);
+    for (int q = 0; q < 16; ++q) _mm512_mask_storeu_ps(panel + (p + q) * kMR, __mmask16((1u << kMR) - 1), v[q]);
+  }
+  for (; p < kc; ++p)
+    for (int64_t r = 0; r < kMR; ++r) panel[p * kMR + r] = r < rows ? a[r * lda + p] : 0.f;
+}
+
 // Packs rows [i0, i0 + mc) x cols [p0, p0 + kc) of op(A) into MR-tall panels, each stored
 // k-major: panel[p * MR + r]. Rows past the end are zero.
 void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
@@ -36,14 +80,7 @@ void pack_a(const GemmArgs& g, const float* a, int64_t i0, int64_t mc, int64_t p
     const int64_t rows = std::min(kMR, mc - ir);
     float* panel = out + ir * kc;
     if (!g.trans_a) {
-      for (int64_t r = 0; r < kMR; ++r) {
-        if (r < rows) {
-          const float* src = a + (i0 + ir + r) * g.lda + p0;
-          for (int64_t p = 0; p < kc; ++p) panel[p * kMR + r] = src[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) panel[p * kMR + r] = 0.f;
-        }
-      }
+      pack_a_rows(a + (i0 + ir) * g.lda + p0, g.lda, rows, kc, panel);
     } else {  // A stored k x m: a row of the panel is contiguous in memory
       for (int64_t p = 0; p < kc; ++p) {
         const float* src = a + (p0 + p) * g.lda + i0 + ir;
@@ -125,18 +162,16 @@ struct AlignedBuffer {
   ~AlignedBuffer() { std::free(data); }
 };
 
-}  // namespace
-
-void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c) {
+// C = alpha op(A) op(B) + beta C through the blocked loops above; `parallel`: the threads share
+// the row blocks (or, when there are few, the column panels) of every depth slice.
+void gemm_blocked(const GemmArgs& g, const float* a, const float* b, float* c, bool parallel) {
   const float alpha = float(g.alpha), beta = float(g.beta);
   const int64_t nc_max = std::min(kNC, (g.n + kNR - 1) / kNR * kNR);
   const int64_t kc_max = std::min(kKC, g.k);
   Scratch packed_b(size_t(nc_max * kc_max));
   const int64_t m_blocks = (g.m + kMC - 1) / kMC;
   // Few row blocks but many columns (the dW products): split columns between threads instead.
-  const int threads = omp_get_max_threads();
-  const bool parallel = 2.0 * double(g.m) * double(g.n) * double(g.k) > 2e6;
-#pragma omp parallel num_threads(parallel ? threads : 1)
+#pragma omp parallel num_threads(parallel ? omp_get_max_threads() : 1)
   {
     AlignedBuffer packed_a(size_t(kMC * kc_max));
     for (int64_t j0 = 0; j0 < g.n; j0 += kNC) {
@@ -173,6 +208,60 @@ void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c
       }
     }
   }
+}
+
+// Products far deeper than they are wide (the weight gradients of the first stages: 384 x 96
+// outputs summed over 100k positions) leave each depth slice too little work to share between
+// threads. They are cut instead into depth chunks that threads take whole, each into its own
+// partial C; the partials are then added in chunk order. The chunks depend on the shape alone,
+// so the result does not depend on the number of threads.
+constexpr int64_t kMaxChunks = 32;
+int64_t depth_chunks(const GemmArgs& g) {
+  const int64_t chunks = std::min(kMaxChunks, g.k / (16 * kKC));
+  const bool small_output = g.m * g.n * chunks <= (int64_t(1) << 24);  // partials under 64 MiB
+  return chunks >= 4 && small_output ? chunks : 1;
+}
+
+void gemm_depth_chunks(const GemmArgs& g, const float* a, const float* b, float* c, int64_t chunks) {
+  const int64_t depth = (g.k + chunks - 1) / chunks, mn = g.m * g.n;
+  Scratch partials(size_t(chunks * mn));
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t q = 0; q < chunks; ++q) {
+    const int64_t k0 = q * depth, k1 = std::min(g.k, k0 + depth);
+    GemmArgs part = g;
+    part.k = std::max<int64_t>(0, k1 - k0);
+    part.alpha = 1;
+    part.beta = 0;
+    part.ldc = g.n;
+    float* out = partials.data() + q * mn;
+    if (part.k == 0) {
+      std::fill(out, out + mn, 0.f);
+    } else {
+      gemm_blocked(part, a + (g.trans_a ? k0 * g.lda : k0), b + (g.trans_b ? k0 : k0 * g.ldb), out, false);
+    }
+  }
+  const float alpha = float(g.alpha), beta = float(g.beta);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < g.m; ++i) {
+    float* sum = partials.data() + i * g.n;  // chunk 0's row gathers the others, in order
+    for (int64_t q = 1; q < chunks; ++q) {
+      const float* part = partials.data() + q * mn + i * g.n;
+      for (int64_t j = 0; j < g.n; ++j) sum[j] += part[j];
+    }
+    float* row = c + i * g.ldc;
+    if (beta == 0.f) {  // C is not read: it may hold anything
+      for (int64_t j = 0; j < g.n; ++j) row[j] = alpha * sum[j];
+    } else {
+      for (int64_t j = 0; j < g.n; ++j) row[j] = alpha * sum[j] + beta * row[j];
+    }
+  }
+}
+
+}  // namespace
+
+void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c) {
+  if (const int64_t chunks = depth_chunks(g); chunks > 1) return gemm_depth_chunks(g, a, b, c, chunks);
+  gemm_blocked(g, a, b, c, 2.0 * double(g.m) * double(g.n) * double(g.k) > 2e6);
 }
 
 }  // namespace minitorch::kernels::cpu
