@@ -82,13 +82,14 @@ if [ "${1:-}" != "--quick" ]; then
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 columns = ["ours", "cudnn", "fastest", "pytorch"]
-print("%-7s %-4s | fwd %s | bwd %s" % ("stage", "C", " ".join("%8s" % c for c in columns), " ".join("%8s" % c for c in columns)))
+print("%-7s %-4s | forward ms: %s | backward ms: %s" % ("stage", "C", " ".join("%8s" % c for c in columns),
+                                                      " ".join("%8s" % c for c in columns)))
 for size, ch in [(56, 96), (28, 192), (14, 384), (7, 768)]:
     by = {r.get("engine", "pytorch") if r["framework"] == "minitorch" else "pytorch": r
           for r in rows if r["size"] == size and r["channels"] == ch}
     cell = lambda c, key: "%8s" % by.get(c, {}).get(key, "-")
-    print("%-7s %-4s | fwd %s | bwd %s" % ("%dx%d" % (size, size), ch, " ".join(cell(c, "forward_ms") for c in columns),
-                                           " ".join(cell(c, "backward_ms") for c in columns)))
+    print("%-7s %-4s |             %s |              %s" % ("%dx%d" % (size, size), ch,
+          " ".join(cell(c, "forward_ms") for c in columns), " ".join(cell(c, "backward_ms") for c in columns)))
 PY
 
   step "ConvNeXt-Tiny benchmark, batch 128, 224x224"
