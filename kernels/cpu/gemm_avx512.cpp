@@ -154,13 +154,17 @@ void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
   }
 }
 
-struct AlignedBuffer {
-  float* data = nullptr;
-  explicit AlignedBuffer(size_t floats) {
-    data = static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64));
-  }
-  ~AlignedBuffer() { std::free(data); }
-};
+// This thread's buffer for packed A panels, kept for the thread's life: a fresh 96 KiB buffer
+// per call came back from the heap as new pages, a page fault per 4 KiB on every product.
+float* packed_a_buffer() {
+  struct Buffer {
+    float* data = static_cast<float*>(std::aligned_alloc(64, size_t(kMC * kKC) * sizeof(float)));
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffer;
+  MT_CHECK(buffer.data != nullptr, "gemm: out of memory for a packing buffer");
+  return buffer.data;
+}
 
 // C = alpha op(A) op(B) + beta C through the blocked loops above; `parallel`: the threads share
 // the row blocks (or, when there are few, the column panels) of every depth slice.
@@ -173,7 +177,7 @@ void gemm_blocked(const GemmArgs& g, const float* a, const float* b, float* c, b
   // Few row blocks but many columns (the dW products): split columns between threads instead.
 #pragma omp parallel num_threads(parallel ? omp_get_max_threads() : 1)
   {
-    AlignedBuffer packed_a(size_t(kMC * kc_max));
+    float* const packed_a = packed_a_buffer();
     for (int64_t j0 = 0; j0 < g.n; j0 += kNC) {
       const int64_t nc = std::min(kNC, g.n - j0);
       for (int64_t p0 = 0; p0 < g.k; p0 += kKC) {
@@ -185,21 +189,21 @@ void gemm_blocked(const GemmArgs& g, const float* a, const float* b, float* c, b
 #pragma omp for schedule(dynamic, 1)
           for (int64_t ib = 0; ib < m_blocks; ++ib) {
             const int64_t i0 = ib * kMC, mc = std::min(kMC, g.m - i0);
-            pack_a(g, a, i0, mc, p0, kc, packed_a.data);
+            pack_a(g, a, i0, mc, p0, kc, packed_a);
             for (int64_t jp = 0; jp < n_panels; ++jp)
               for (int64_t ir = 0; ir < mc; ir += kMR)
-                micro_kernel(kc, packed_a.data + ir * kc, packed_b.data() + jp * kNR * kc,
+                micro_kernel(kc, packed_a + ir * kc, packed_b.data() + jp * kNR * kc,
                              c + (i0 + ir) * g.ldc + j0 + jp * kNR, g.ldc, std::min(kMR, mc - ir),
                              std::min(kNR, nc - jp * kNR), alpha, beta, first);
           }
         } else {
           for (int64_t ib = 0; ib < m_blocks; ++ib) {
             const int64_t i0 = ib * kMC, mc = std::min(kMC, g.m - i0);
-            pack_a(g, a, i0, mc, p0, kc, packed_a.data);  // every thread packs its own copy
+            pack_a(g, a, i0, mc, p0, kc, packed_a);  // every thread packs its own copy
 #pragma omp for schedule(static)
             for (int64_t jp = 0; jp < n_panels; ++jp)
               for (int64_t ir = 0; ir < mc; ir += kMR)
-                micro_kernel(kc, packed_a.data + ir * kc, packed_b.data() + jp * kNR * kc,
+                micro_kernel(kc, packed_a + ir * kc, packed_b.data() + jp * kNR * kc,
                              c + (i0 + ir) * g.ldc + j0 + jp * kNR, g.ldc, std::min(kMR, mc - ir),
                              std::min(kNR, nc - jp * kNR), alpha, beta, first);
           }
