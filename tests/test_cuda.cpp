@@ -95,6 +95,20 @@ void check_depthwise(const std::string& what, const Shape& x_shape, int64_t k, i
   }
 }
 
+// A small ConvNeXt (convnext_atto, 6 classes) seeded with `seed`, and its copy on the GPU.
+models::ConvNeXtConfig small_convnext() {
+  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name("convnext_atto");
+  config.num_classes = 6;
+  return config;
+}
+struct TwinConvNeXt {
+  explicit TwinConvNeXt(uint64_t seed) : cpu((manual_seed(seed), small_convnext())), gpu(small_convnext()) {
+    gpu.load_state_dict(cpu.state_dict());
+    gpu.to(kCUDA);
+  }
+  models::ConvNeXt cpu, gpu;
+};
+
 struct Poisoned {
   Poisoned() { cuda::set_poison_allocations(true); }
   ~Poisoned() { cuda::set_poison_allocations(false); }
@@ -384,12 +398,8 @@ TEST_CASE("SGD with momentum, Nesterov and weight decay") {
 
 TEST_CASE("a ConvNeXt train step on the GPU matches the CPU's: loss, gradients, updated weights") {
   Poisoned poison;
-  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name("convnext_atto");
-  config.num_classes = 6;
-  manual_seed(3);
-  models::ConvNeXt cpu_model(config), gpu_model(config);
-  gpu_model.load_state_dict(cpu_model.state_dict());
-  gpu_model.to(kCUDA);
+  TwinConvNeXt twins(3);
+  models::ConvNeXt &cpu_model = twins.cpu, &gpu_model = twins.gpu;
   const Tensor images = uniform({4, 64, 64, 3}, 80);
   const Tensor labels = tensor({0, 5, 3, 1}, {4}, {.dtype = kInt64});
   optim::AdamW cpu_opt(cpu_model.parameters(), {.lr = 1e-3, .weight_decay = 0.05});
@@ -419,12 +429,8 @@ TEST_CASE("a ConvNeXt train step on the GPU matches the CPU's: loss, gradients, 
 
 TEST_CASE("a ConvNeXt step under bf16 autocast on the GPU matches the CPU's: loss and gradients") {
   Poisoned poison;
-  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name("convnext_atto");
-  config.num_classes = 6;
-  manual_seed(4);
-  models::ConvNeXt cpu_model(config), gpu_model(config);
-  gpu_model.load_state_dict(cpu_model.state_dict());
-  gpu_model.to(kCUDA);
+  TwinConvNeXt twins(4);
+  models::ConvNeXt &cpu_model = twins.cpu, &gpu_model = twins.gpu;
   const Tensor images = uniform({4, 64, 64, 3}, 81);
   const Tensor labels = tensor({2, 0, 4, 1}, {4}, {.dtype = kInt64});
   Tensor cpu_loss, gpu_loss;

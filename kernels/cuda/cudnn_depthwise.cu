@@ -8,7 +8,6 @@
 #include <climits>
 #include <map>
 #include <mutex>
-#include <tuple>
 
 #include "depthwise_engine.cuh"
 #include "minitorch/device.hpp"
@@ -168,11 +167,8 @@ Plan make_plan(DType t, const ConvGeometry& g) {
 
 // The plan of a shape, made once; plans live as long as the process. Called under cudnn_mutex().
 Plan& plan_for(DType t, const ConvGeometry& g) {
-  using Key = std::tuple<int, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                         int64_t>;
-  static std::map<Key, Plan> plans;
-  const Key key{int(t),     cuda::allow_tf32(), g.batch,    g.in_h,  g.in_w, g.channels, g.kernel_h,
-                g.kernel_w, g.stride_h,        g.stride_w, g.pad_h, g.pad_w};
+  static std::map<DepthwiseKey, Plan> plans;
+  const DepthwiseKey key = depthwise_key(t, g);
   auto it = plans.find(key);
   if (it == plans.end()) it = plans.emplace(key, make_plan(t, g)).first;
   return it->second;
@@ -229,21 +225,20 @@ struct Scale {
   float f1 = 1, f0 = 0;
 };
 
-// dst[c, r] = src[r, c] for a [rows, cols] matrix: between our [kh*kw, C] weights and cuDNN's
-// [C, kh*kw].
-template <class T>
-__global__ void transpose_kernel(const T* src, int64_t rows, int64_t cols, T* dst) {
-  MT_GRID_STRIDE_LOOP(i, rows * cols) dst[(i % cols) * rows + i / cols] = src[i];
-}
+// dst[c, r] = src[r, c] for a [rows, cols] matrix, between our [kh*kw, C] weights and cuDNN's
+// [C, kh*kw]: the backend's strided copy reading src through transposed strides.
 void transpose(DType t, const void* src, int64_t rows, int64_t cols, void* dst) {
-  if (rows * cols == 0) return;
-  if (t == DType::Float64)
-    transpose_kernel<<<blocks_for(rows * cols), kThreads, 0, stream()>>>(static_cast<const double*>(src), rows, cols,
-                                                                          static_cast<double*>(dst));
-  else
-    transpose_kernel<<<blocks_for(rows * cols), kThreads, 0, stream()>>>(static_cast<const float*>(src), rows, cols,
-                                                                          static_cast<float*>(dst));
-  MT_CUDA_LAUNCHED("depthwise weight transpose kernel");
+  Strided from, to;
+  from.data = const_cast<void*>(src);
+  to.data = dst;
+  from.ndim = to.ndim = 2;
+  from.shape[0] = to.shape[0] = cols;
+  from.shape[1] = to.shape[1] = rows;
+  from.strides[0] = 1;
+  from.strides[1] = cols;
+  to.strides[0] = rows;
+  to.strides[1] = 1;
+  cuda_backend().copy(t, to, t, from);
 }
 
 // The [kh*kw, C] weights as cuDNN's [C, kh*kw], in scratch memory.

@@ -3,7 +3,7 @@
 // stream, between CUDA events, and every later call of that shape runs the faster one.
 #include <map>
 #include <mutex>
-#include <tuple>
+#include <utility>
 
 #include "depthwise_engine.cuh"
 #include "minitorch/device.hpp"
@@ -11,14 +11,6 @@
 namespace minitorch::kernels::cuda_impl {
 
 namespace {
-
-// A pass, dtype and geometry, ordered for the map of choices.
-using ShapeKey = std::tuple<int, int, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
-                            int64_t, int64_t>;
-ShapeKey shape_key(DepthwisePass pass, DType t, const ConvGeometry& g) {
-  return {int(pass), int(t),     cuda::allow_tf32(), g.batch,    g.in_h,  g.in_w, g.channels,
-          g.kernel_h, g.kernel_w, g.stride_h,        g.stride_w, g.pad_h, g.pad_w};
-}
 
 // Milliseconds per run of `run`, averaged over a few runs after a warm-up run (which pays for
 // loading kernels and, in cuDNN's case, finding its algorithm).
@@ -56,6 +48,11 @@ const char* pass_name(DepthwisePass pass) {
 
 }  // namespace
 
+DepthwiseKey depthwise_key(DType t, const ConvGeometry& g) {
+  return {int(t),     cuda::allow_tf32(), g.batch,    g.in_h,  g.in_w, g.channels, g.kernel_h,
+          g.kernel_w, g.stride_h,        g.stride_w, g.pad_h, g.pad_w};
+}
+
 void run_depthwise_pass(DepthwisePass pass, DType t, const ConvGeometry& g, const std::function<void()>& ours,
                         const std::function<void()>& cudnn) {
   const cuda::DepthwiseEngine engine = cuda::depthwise_engine();
@@ -66,8 +63,8 @@ void run_depthwise_pass(DepthwisePass pass, DType t, const ConvGeometry& g, cons
   if (engine == cuda::DepthwiseEngine::Cudnn) return cudnn();
 
   static std::mutex mutex;
-  static std::map<ShapeKey, bool> cudnn_is_faster;
-  const ShapeKey key = shape_key(pass, t, g);
+  static std::map<std::pair<DepthwisePass, DepthwiseKey>, bool> cudnn_is_faster;
+  const auto key = std::make_pair(pass, depthwise_key(t, g));
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (const auto it = cudnn_is_faster.find(key); it != cudnn_is_faster.end()) return it->second ? cudnn() : ours();

@@ -3,12 +3,18 @@
 // between it and our kernels (depthwise_engine.cu), made per pass and shape. conv.cu calls
 // run_depthwise_pass with both implementations of each pass.
 #include <functional>
+#include <tuple>
 
 #include "common.cuh"
 
 namespace minitorch::kernels::cuda_impl {
 
 enum class DepthwisePass { Forward, InputGrad, WeightGrad };
+
+// What the choices are remembered by: dtype, TF32 setting and geometry (ordered, for std::map).
+using DepthwiseKey = std::tuple<int, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                                int64_t, int64_t>;
+DepthwiseKey depthwise_key(DType t, const ConvGeometry& g);
 
 // True when cuDNN can run this convolution: it was loaded, T is float32 or float64, and the
 // tensors are non-empty and small enough for its int dims.
