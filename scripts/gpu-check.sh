@@ -38,10 +38,24 @@ ours timeout 300 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda.log" | tail 
 test_status=${PIPESTATUS[0]}
 if [ "$test_status" != 0 ]; then
   status=1
-  # A fault inside a kernel surfaces at the next synchronisation, under another call's name;
-  # with every launch synchronous the error names the kernel that failed.
-  step "CUDA tests again with CUDA_LAUNCH_BLOCKING=1"
-  CUDA_LAUNCH_BLOCKING=1 ours timeout 200 "$bundle/bin/test_cuda" 2>&1 | tee "$out/test_cuda_blocking.log" | tail -n 30
+  # A fault inside a kernel leaves the CUDA context unusable, so every later test case fails too,
+  # and it surfaces at the next synchronisation, under another call's name. Each test case is
+  # therefore run again alone, in a fresh process, with every launch synchronous: the failures
+  # listed are each case's own, and an error names the kernel that failed.
+  step "CUDA tests again, one test case per process, with CUDA_LAUNCH_BLOCKING=1"
+  cases=$(ours "$bundle/bin/test_cuda" --count 2>/dev/null | sed -n 's/.*current filters: \([0-9]*\).*/\1/p')
+  for i in $(seq 1 "${cases:-0}"); do
+    CUDA_LAUNCH_BLOCKING=1 ours timeout 90 "$bundle/bin/test_cuda" --first=$i --last=$i --duration=true \
+      > "$out/test_cuda_case$i.log" 2>&1
+    case_status=$?
+    name=$(sed -n 's/^[0-9.]* s: //p' "$out/test_cuda_case$i.log" | head -n 1)
+    if [ $case_status = 0 ]; then
+      echo "case $i: passed: $name"
+    else
+      echo "case $i: FAILED (exit $case_status): ${name:-see test_cuda_case$i.log}"
+      grep -E "ERROR|error|CHECK|REQUIRE|TEST CASE|values:|what\(\)" "$out/test_cuda_case$i.log" | head -n 12 | sed 's/^/    /'
+    fi
+  done
 fi
 
 step "faceage on the GPU (smoke runs: train fp32 and bf16 autocast, evaluate, embed, predict)"
