@@ -239,6 +239,21 @@ TEST_CASE("reductions, softmax and cross-entropy") {
     CHECK(argmax(t.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == std::vector<int64_t>{1, 2, 0});
     CHECK(argmin(t.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == argmin(t, 1).to_vector<int64_t>());
   }
+  // A few very long rows are cut into slices, one block each, merged in order (a whole-tensor
+  // sum is one such row); the last slice of 300001 is partial.
+  const Tensor split_rows = uniform({2, 300001}, 17);
+  check_op("split rows sum", [](const Tensors& v) { return sum(v[0], {1}); }, {split_rows});
+  check_op("split rows mean", [](const Tensors& v) { return mean(v[0], {1}); }, {split_rows});
+  check_op("split rows var", [](const Tensors& v) { return var(v[0], {1}); }, {split_rows});
+  check_op("split rows amin", [](const Tensors& v) { return amin(v[0], {1}); }, {split_rows});
+  check_op("whole-tensor sum", [](const Tensors& v) { return sum(v[0]); }, {uniform({1024, 2049}, 18)});
+  CHECK(argmax(split_rows.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == argmax(split_rows, 1).to_vector<int64_t>());
+  {  // ties and NaN in different slices: the first occurrence wins
+    Tensor t = zeros({3, 200000});
+    t[0][70000].fill_(3.0), t[0][150000].fill_(3.0), t[1][50000].fill_(nan), t[1][190000].fill_(nan);
+    CHECK(argmax(t.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == std::vector<int64_t>{70000, 50000, 0});
+    CHECK(argmin(t.to(kCUDA), 1).to(kCPU).to_vector<int64_t>() == argmin(t, 1).to_vector<int64_t>());
+  }
   check_op("softmax", [](const Tensors& v) { return softmax(v[0], 1); }, {uniform({7, 1000}, 13, -8, 8)});
   check_op("log_softmax", [](const Tensors& v) { return log_softmax(v[0], 0); }, {uniform({6, 9}, 14)});
   const Tensor target = tensor({0, 5, 2, 2, 1, 3, 4}, {7}, {.dtype = kInt64});
@@ -356,6 +371,9 @@ TEST_CASE("the depthwise engines: cuDNN when loaded, ours for what it cannot run
     const Tensor we = w.detach().requires_grad_();
     sum(conv2d(empty_batch, we, Tensor(), same)).backward();
     CHECK(max(abs(we.grad())).item() == 0);
+    // cuDNN takes float32 only: float64 runs ours, against the CPU.
+    const Tensor y64 = conv2d(x.to(kFloat64), w.to(kFloat64), Tensor(), same);
+    check_twin(y64, conv2d(x.to(kCPU).to(kFloat64), w.to(kCPU).to(kFloat64), Tensor(), same), 1e-12, "float64");
   } else {
     CHECK_THROWS_WITH_FRAGMENT(conv2d(x, w, Tensor(), same), "cudnn engine");
   }

@@ -44,8 +44,9 @@ bool allow_tf32();
 // The depthwise convolutions (ConvNeXt's 7x7) have two GPU implementations: ours
 // (kernels/depthwise_strips.hpp) and cuDNN's. Fastest, the default, times both on the first call
 // of each shape and pass (forward, input gradient, weight gradient) and keeps the faster, as
-// torch.backends.cudnn.benchmark does. Ours and Cudnn force one; cases cuDNN cannot run (empty
-// tensors, 2^31 elements or more) take ours, and Cudnn without cuDNN loaded is an Error. Our
+// torch.backends.cudnn.benchmark does. Ours and Cudnn force one; cases cuDNN is not used for
+// (types other than float32, padding not smaller than the kernel, empty tensors, 2^31 elements
+// or more) take ours, and Cudnn without cuDNN loaded is an Error. Our
 // kernels are deterministic, and cuDNN's algorithm is a deterministic one wherever it has one;
 // but Fastest's choice rests on timings, so two runs may pick differently and round differently:
 // force one engine for bit-identical runs.

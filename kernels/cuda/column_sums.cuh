@@ -49,7 +49,7 @@ void sum_over_rows(Source source, int64_t rows, int64_t cols, T* out) {
       source, rows, cols, rows_per_chunk, partial.as<A>());
   MT_CUDA_LAUNCHED("column sums kernel");
   add_chunk_sums<<<blocks_for(cols), kThreads, 0, stream()>>>(partial.as<A>(), chunks, cols, out);
-  MT_CUDA_LAUNCHED("column sums kernel");
+  MT_CUDA_LAUNCHED("column sums kernel (adding the chunk sums)");
 }
 
 // Accumulator of each storage type: double for double, int64 for integers, float otherwise.

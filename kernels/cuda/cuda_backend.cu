@@ -88,13 +88,15 @@ class CachingAllocator {
   }
   void release_cached_locked() {
     // Kernels queued on the stream may still use blocks freed by the host: wait for them first.
-    cudaStreamSynchronize(stream());
-    for (const auto& [size, p] : free_) {
-      cudaFree(p);
+    // A fault of an earlier kernel shows here, under its own name rather than as a failed cudaMalloc.
+    MT_CUDA_CHECK_NAMED(cudaStreamSynchronize(stream()), "an earlier kernel (seen before freeing cached blocks)");
+    while (!free_.empty()) {
+      const auto [size, p] = *free_.begin();
+      free_.erase(free_.begin());
       sizes_.erase(p);
+      cached_bytes_ -= size;
+      MT_CUDA_CHECK_NAMED(cudaFree(p), "cudaFree of a cached block");
     }
-    free_.clear();
-    cached_bytes_ = 0;
   }
 
   std::mutex mutex_;

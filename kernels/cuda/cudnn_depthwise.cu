@@ -127,7 +127,6 @@ struct Choice {
 
 // One convolution's descriptors, and the algorithm chosen for each pass.
 struct Plan {
-  cudnnDataType_t type;
   cudnnMathType_t math;  // what Find may use: plain float32 arithmetic unless TF32 is allowed
   cudnnTensorDescriptor_t x = nullptr, y = nullptr, bias = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
@@ -145,21 +144,22 @@ std::mutex& cudnn_mutex() {
 }
 
 Plan make_plan(DType t, const ConvGeometry& g) {
+  MT_CHECK(t == DType::Float32, "cudnn depthwise: float32 only, got ", dtype_name(t));  // see cudnn_depthwise_supports
+  const cudnnDataType_t type = CUDNN_DATA_FLOAT;
   Plan p;
-  p.type = t == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
   const int n = int(g.batch), c = int(g.channels);
   MT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p.x));
-  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.x, CUDNN_TENSOR_NHWC, p.type, n, c, int(g.in_h), int(g.in_w)));
+  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.x, CUDNN_TENSOR_NHWC, type, n, c, int(g.in_h), int(g.in_w)));
   MT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p.y));
-  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.y, CUDNN_TENSOR_NHWC, p.type, n, c, int(g.out_h), int(g.out_w)));
+  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.y, CUDNN_TENSOR_NHWC, type, n, c, int(g.out_h), int(g.out_w)));
   MT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&p.bias));
-  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.bias, CUDNN_TENSOR_NHWC, p.type, 1, c, 1, 1));
+  MT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(p.bias, CUDNN_TENSOR_NHWC, type, 1, c, 1, 1));
   // C filters of one input channel each: [C, kh, kw, 1] in NHWC order, that is [C, kh, kw].
   MT_CUDNN_CHECK(cudnnCreateFilterDescriptor(&p.w));
-  MT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(p.w, p.type, CUDNN_TENSOR_NHWC, c, 1, int(g.kernel_h), int(g.kernel_w)));
+  MT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(p.w, type, CUDNN_TENSOR_NHWC, c, 1, int(g.kernel_h), int(g.kernel_w)));
   MT_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&p.conv));
   MT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p.conv, int(g.pad_h), int(g.pad_w), int(g.stride_h), int(g.stride_w),
-                                                 1, 1, CUDNN_CROSS_CORRELATION, p.type));
+                                                 1, 1, CUDNN_CROSS_CORRELATION, type));
   MT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(p.conv, c));
   p.math = cuda::allow_tf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;  // as for the matrix products
   return p;
@@ -215,15 +215,8 @@ void choose_algorithm(const char* pass, Plan& p, Choice<Algo>& choice, Workspace
   MT_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv, choice.math));
 }
 
-// alpha = 1 and beta = 0 or 1, as double for double data and float otherwise (cuDNN's rule).
-struct Scale {
-  explicit Scale(cudnnDataType_t type) : is_double(type == CUDNN_DATA_DOUBLE) {}
-  const void* one() const { return is_double ? static_cast<const void*>(&d1) : &f1; }
-  const void* zero() const { return is_double ? static_cast<const void*>(&d0) : &f0; }
-  bool is_double;
-  double d1 = 1, d0 = 0;
-  float f1 = 1, f0 = 0;
-};
+// alpha = 1 and beta = 0 or 1, passed by address (as float, for float data).
+constexpr float kOne = 1, kZero = 0;
 
 // dst[c, r] = src[r, c] for a [rows, cols] matrix, between our [kh*kw, C] weights and cuDNN's
 // [C, kh*kw]: the backend's strided copy reading src through transposed strides.
@@ -254,10 +247,13 @@ struct FilterCopy {
 
 }  // namespace
 
+// float32 only (ConvNeXt's type, the one timed and tested; other types run ours), and padding
+// smaller than the kernel (for more, the input gradient is a convolution with negative padding).
 bool cudnn_depthwise_supports(DType t, const ConvGeometry& g) {
   const int64_t most = std::max(g.batch * g.in_h * g.in_w, g.batch * g.out_h * g.out_w) * g.channels;
-  return cudnn().loaded && (t == DType::Float32 || t == DType::Float64) && g.batch > 0 && g.channels > 0 &&
-         g.in_h * g.in_w > 0 && g.kernel_h * g.kernel_w > 0 && g.out_h * g.out_w > 0 && most < INT_MAX;
+  return cudnn().loaded && t == DType::Float32 && g.batch > 0 && g.channels > 0 && g.in_h * g.in_w > 0 &&
+         g.kernel_h * g.kernel_w > 0 && g.out_h * g.out_w > 0 && g.pad_h < g.kernel_h && g.pad_w < g.kernel_w &&
+         most < INT_MAX;
 }
 
 void cudnn_depthwise_forward(DType t, const ConvGeometry& g, const void* x, const void* w, const void* bias, void* y) {
@@ -274,11 +270,10 @@ void cudnn_depthwise_forward(DType t, const ConvGeometry& g, const void* x, cons
         return lib.cudnnFindConvolutionForwardAlgorithmEx(lib.handle, p.x, x, p.w, filter.data.as<void>(), p.conv,
                                                            p.y, y, count, returned, perf, ws, ws_bytes);
       });
-  const Scale s(p.type);
   Scratch workspace(p.forward.bytes);
-  MT_CUDNN_CHECK(cudnnConvolutionForward(lib.handle, s.one(), p.x, x, p.w, filter.data.as<void>(), p.conv,
-                                         p.forward.algo, workspace.as<void>(), p.forward.bytes, s.zero(), p.y, y));
-  if (bias) MT_CUDNN_CHECK(cudnnAddTensor(lib.handle, s.one(), p.bias, bias, s.one(), p.y, y));
+  MT_CUDNN_CHECK(cudnnConvolutionForward(lib.handle, &kOne, p.x, x, p.w, filter.data.as<void>(), p.conv,
+                                         p.forward.algo, workspace.as<void>(), p.forward.bytes, &kZero, p.y, y));
+  if (bias) MT_CUDNN_CHECK(cudnnAddTensor(lib.handle, &kOne, p.bias, bias, &kOne, p.y, y));
 }
 
 void cudnn_depthwise_input_grad(DType t, const ConvGeometry& g, const void* gy, const void* w, void* gx) {
@@ -295,10 +290,9 @@ void cudnn_depthwise_input_grad(DType t, const ConvGeometry& g, const void* gy, 
         return lib.cudnnFindConvolutionBackwardDataAlgorithmEx(lib.handle, p.w, filter.data.as<void>(), p.y, gy,
                                                                 p.conv, p.x, gx, count, returned, perf, ws, ws_bytes);
       });
-  const Scale s(p.type);
   Scratch workspace(p.input_grad.bytes);
-  MT_CUDNN_CHECK(cudnnConvolutionBackwardData(lib.handle, s.one(), p.w, filter.data.as<void>(), p.y, gy, p.conv,
-                                              p.input_grad.algo, workspace.as<void>(), p.input_grad.bytes, s.zero(),
+  MT_CUDNN_CHECK(cudnnConvolutionBackwardData(lib.handle, &kOne, p.w, filter.data.as<void>(), p.y, gy, p.conv,
+                                              p.input_grad.algo, workspace.as<void>(), p.input_grad.bytes, &kZero,
                                               p.x, gx));
 }
 
@@ -317,10 +311,9 @@ void cudnn_depthwise_weight_grad(DType t, const ConvGeometry& g, const void* x, 
                                                                   grad.data.as<void>(), count, returned, perf, ws,
                                                                   ws_bytes);
       });
-  const Scale s(p.type);
   Scratch workspace(p.weight_grad.bytes);
-  MT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(lib.handle, s.one(), p.x, x, p.y, gy, p.conv, p.weight_grad.algo,
-                                                workspace.as<void>(), p.weight_grad.bytes, s.zero(), p.w,
+  MT_CUDNN_CHECK(cudnnConvolutionBackwardFilter(lib.handle, &kOne, p.x, x, p.y, gy, p.conv, p.weight_grad.algo,
+                                                workspace.as<void>(), p.weight_grad.bytes, &kZero, p.w,
                                                 grad.data.as<void>()));
   transpose(t, grad.data.as<void>(), g.channels, grad.taps, gw);
 }
