@@ -106,6 +106,15 @@ struct TwinConvNeXt {
     gpu.load_state_dict(cpu.state_dict());
     gpu.to(kCUDA);
   }
+  // Every parameter's gradient on the GPU against the CPU's; master weights stay float32.
+  void check_gradients(double rtol) {
+    const auto cpu_params = cpu.named_parameters(), gpu_params = gpu.named_parameters();
+    REQUIRE(cpu_params.size() == gpu_params.size());
+    for (size_t i = 0; i < cpu_params.size(); ++i) {
+      REQUIRE(gpu_params[i].second.dtype() == kFloat32);
+      check_twin(gpu_params[i].second.grad(), cpu_params[i].second.grad(), rtol, "gradient of " + cpu_params[i].first);
+    }
+  }
   models::ConvNeXt cpu, gpu;
 };
 
@@ -431,9 +440,7 @@ TEST_CASE("a ConvNeXt train step on the GPU matches the CPU's: loss, gradients, 
     gpu_opt.zero_grad();
     cpu_loss.backward();
     gpu_loss.backward();
-    const auto cpu_params = cpu_model.named_parameters(), gpu_params = gpu_model.named_parameters();
-    for (size_t i = 0; i < cpu_params.size(); ++i)
-      check_twin(gpu_params[i].second.grad(), cpu_params[i].second.grad(), 1e-4, "gradient of " + cpu_params[i].first);
+    twins.check_gradients(1e-4);
     cpu_opt.step();
     gpu_opt.step();
   }
@@ -472,11 +479,7 @@ TEST_CASE("a ConvNeXt step under bf16 autocast on the GPU matches the CPU's: los
   }
   cpu_loss.backward();
   gpu_loss.backward();
-  const auto cpu_params = cpu_model.named_parameters(), gpu_params = gpu_model.named_parameters();
-  for (size_t i = 0; i < cpu_params.size(); ++i) {
-    REQUIRE(gpu_params[i].second.dtype() == kFloat32);  // master weights stay float32
-    check_twin(gpu_params[i].second.grad(), cpu_params[i].second.grad(), 1e-2, "gradient of " + cpu_params[i].first);
-  }
+  twins.check_gradients(1e-2);
 }
 
 int main(int argc, char** argv) {
