@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cpu/depthwise_avx512.hpp"
+#include "cpu/gemm_avx512.hpp"
 #include "cpu/reference.hpp"
 #include "cpu/simd.hpp"
 #include "depthwise_strips.hpp"
@@ -93,6 +94,49 @@ TEST_CASE("gemm with bfloat16 operands (autocast) == reference on the widened op
   g.bf16_operands = true;
   g.m = g.n = g.k = 1;
   CHECK_THROWS_WITH_AS(k::cpu_backend().gemm(kFloat64, g), doctest::Contains("float32 output"), Error);
+}
+
+TEST_CASE("gemm with bfloat16 operands, large enough for the AVX512_BF16 kernel, == reference on the widened operands") {
+  if (!MINITORCH_GEMM_BF16) MESSAGE("SKIPPED: this build has no AVX512_BF16 gemm kernel; the widened path is checked");
+  struct Shape3 {
+    int64_t m, n, k;
+  };
+  // Odd depths (a pair padded with zero), partial tiles and panels, several depth slices and row
+  // blocks (250 x 300 x 601), two column blocks (3100 columns), depth chunks (20001 deep).
+  for (Shape3 s : {Shape3{100, 70, 75}, Shape3{250, 300, 601}, Shape3{13, 3100, 30}, Shape3{20, 40, 20001}}) {
+    for (int variant = 0; variant < 8; ++variant) {
+      k::GemmArgs g;
+      g.bf16_operands = true;
+      g.trans_a = variant & 1;
+      g.trans_b = variant & 2;
+      g.m = s.m, g.n = s.n, g.k = s.k;
+      g.alpha = (variant & 4) ? 0.5 : 1.0;
+      g.beta = (variant & 4) ? 2.0 : 0.0;
+      g.lda = (g.trans_a ? s.m : s.k) + 3;
+      g.ldb = (g.trans_b ? s.k : s.n) + 1;
+      g.ldc = s.n + 2;
+      const auto a_float = random_floats(size_t((g.trans_a ? s.k : s.m) * g.lda), 6);
+      const auto b_float = random_floats(size_t((g.trans_b ? s.n : s.k) * g.ldb), 7);
+      std::vector<BFloat16> a(a_float.size()), b(b_float.size());
+      std::vector<float> a_wide(a.size()), b_wide(b.size());
+      for (size_t i = 0; i < a.size(); ++i) a[i] = BFloat16(a_float[i]), a_wide[i] = float(a[i]);
+      for (size_t i = 0; i < b.size(); ++i) b[i] = BFloat16(b_float[i]), b_wide[i] = float(b[i]);
+      // beta 0 must not read C: it starts as NaN there.
+      std::vector<float> c = g.beta == 0 ? std::vector<float>(size_t(s.m * g.ldc), NAN) : random_floats(size_t(s.m * g.ldc), 8);
+      std::vector<float> ref = c;
+      g.a = a.data(), g.b = b.data(), g.c = c.data();
+      k::cpu_backend().gemm(kFloat32, g);
+      k::reference::gemm(g, a_wide.data(), b_wide.data(), ref.data());
+      CAPTURE(s.m);
+      CAPTURE(s.n);
+      CAPTURE(s.k);
+      CAPTURE(variant);
+      for (int64_t i = 0; i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; ++j)
+          REQUIRE(c[size_t(i * g.ldc + j)] ==
+                  doctest::Approx(ref[size_t(i * g.ldc + j)]).epsilon(1e-4).scale(std::sqrt(double(s.k))));
+    }
+  }
 }
 
 TEST_CASE("gemm: products that cross every cache block of the blocked kernel") {
