@@ -19,28 +19,43 @@ std::vector<float> random_floats(size_t n, uint64_t seed, double scale = 1) {
   Generator g(seed);
   return (randn({int64_t(n)}, {}, &g) * scale).to_vector<float>();
 }
+
+struct Shape3 {
+  int64_t m, n, k;
+};
+
+// One test product of shape s: variant bit 1 transposes A, bit 2 B, bit 4 takes alpha 0.5 and
+// beta 2 (else 1 and 0). Leading dims are padded, so the kernel must honour them.
+k::GemmArgs gemm_case(Shape3 s, int variant) {
+  k::GemmArgs g;
+  g.trans_a = variant & 1;
+  g.trans_b = variant & 2;
+  g.m = s.m, g.n = s.n, g.k = s.k;
+  g.alpha = (variant & 4) ? 0.5 : 1.0;
+  g.beta = (variant & 4) ? 2.0 : 0.0;
+  g.lda = (g.trans_a ? s.m : s.k) + 3;
+  g.ldb = (g.trans_b ? s.k : s.n) + 1;
+  g.ldc = s.n + 2;
+  return g;
+}
+size_t a_size(const k::GemmArgs& g) { return size_t((g.trans_a ? g.k : g.m) * g.lda); }
+size_t b_size(const k::GemmArgs& g) { return size_t((g.trans_b ? g.n : g.k) * g.ldb); }
+
+// C against the reference, element by element; a sum of k products may differ by about sqrt(k).
+void require_gemm_close(const k::GemmArgs& g, const std::vector<float>& c, const std::vector<float>& ref) {
+  for (int64_t i = 0; i < g.m; ++i)
+    for (int64_t j = 0; j < g.n; ++j)
+      REQUIRE(c[size_t(i * g.ldc + j)] ==
+              doctest::Approx(ref[size_t(i * g.ldc + j)]).epsilon(1e-4).scale(std::sqrt(double(g.k))));
+}
 }  // namespace
 
 TEST_CASE("gemm: fast == reference for odd shapes, strides, transposes, alpha and beta") {
-  struct Shape3 {
-    int64_t m, n, k;
-  };
   for (Shape3 s : {Shape3{1, 1, 1}, Shape3{7, 5, 3}, Shape3{33, 65, 17}, Shape3{128, 96, 384}, Shape3{3, 200, 1}}) {
     for (int variant = 0; variant < 8; ++variant) {
-      k::GemmArgs g;
-      g.trans_a = variant & 1;
-      g.trans_b = variant & 2;
-      g.m = s.m;
-      g.n = s.n;
-      g.k = s.k;
-      g.alpha = (variant & 4) ? 0.5 : 1.0;
-      g.beta = (variant & 4) ? 2.0 : 0.0;
-      // Padded leading dims, so the kernel must honour them.
-      g.lda = (g.trans_a ? s.m : s.k) + 3;
-      g.ldb = (g.trans_b ? s.k : s.n) + 1;
-      g.ldc = s.n + 2;
-      const auto a = random_floats(size_t((g.trans_a ? s.k : s.m) * g.lda), 1);
-      const auto b = random_floats(size_t((g.trans_b ? s.n : s.k) * g.ldb), 2);
+      k::GemmArgs g = gemm_case(s, variant);
+      const auto a = random_floats(a_size(g), 1);
+      const auto b = random_floats(b_size(g), 2);
       auto c_fast = random_floats(size_t(s.m * g.ldc), 3), c_ref = c_fast;
       g.a = a.data();
       g.b = b.data();
@@ -51,10 +66,7 @@ TEST_CASE("gemm: fast == reference for odd shapes, strides, transposes, alpha an
       CAPTURE(s.n);
       CAPTURE(s.k);
       CAPTURE(variant);
-      for (int64_t i = 0; i < s.m; ++i)
-        for (int64_t j = 0; j < s.n; ++j)
-          REQUIRE(c_fast[size_t(i * g.ldc + j)] ==
-                  doctest::Approx(c_ref[size_t(i * g.ldc + j)]).epsilon(1e-4).scale(std::sqrt(double(s.k))));
+      require_gemm_close(g, c_fast, c_ref);
     }
   }
 }
@@ -98,31 +110,21 @@ TEST_CASE("gemm with bfloat16 operands (autocast) == reference on the widened op
 
 TEST_CASE("gemm with bfloat16 operands, large enough for the AVX512_BF16 kernel, == reference on the widened operands") {
   if (!MINITORCH_GEMM_BF16) MESSAGE("SKIPPED: this build has no AVX512_BF16 gemm kernel; the widened path is checked");
-  struct Shape3 {
-    int64_t m, n, k;
-  };
   // Odd depths (a pair padded with zero), partial tiles and panels, several depth slices and row
   // blocks (250 x 300 x 601), two column blocks (3100 columns), depth chunks (20001 deep).
   for (Shape3 s : {Shape3{100, 70, 75}, Shape3{250, 300, 601}, Shape3{13, 3100, 30}, Shape3{20, 40, 20001}}) {
     for (int variant = 0; variant < 8; ++variant) {
-      k::GemmArgs g;
+      k::GemmArgs g = gemm_case(s, variant);
       g.bf16_operands = true;
-      g.trans_a = variant & 1;
-      g.trans_b = variant & 2;
-      g.m = s.m, g.n = s.n, g.k = s.k;
-      g.alpha = (variant & 4) ? 0.5 : 1.0;
-      g.beta = (variant & 4) ? 2.0 : 0.0;
-      g.lda = (g.trans_a ? s.m : s.k) + 3;
-      g.ldb = (g.trans_b ? s.k : s.n) + 1;
-      g.ldc = s.n + 2;
-      const auto a_float = random_floats(size_t((g.trans_a ? s.k : s.m) * g.lda), 6);
-      const auto b_float = random_floats(size_t((g.trans_b ? s.n : s.k) * g.ldb), 7);
+      const auto a_float = random_floats(a_size(g), 6);
+      const auto b_float = random_floats(b_size(g), 7);
       std::vector<BFloat16> a(a_float.size()), b(b_float.size());
       std::vector<float> a_wide(a.size()), b_wide(b.size());
       for (size_t i = 0; i < a.size(); ++i) a[i] = BFloat16(a_float[i]), a_wide[i] = float(a[i]);
       for (size_t i = 0; i < b.size(); ++i) b[i] = BFloat16(b_float[i]), b_wide[i] = float(b[i]);
       // beta 0 must not read C: it starts as NaN there.
-      std::vector<float> c = g.beta == 0 ? std::vector<float>(size_t(s.m * g.ldc), NAN) : random_floats(size_t(s.m * g.ldc), 8);
+      std::vector<float> c = g.beta == 0 ? std::vector<float>(size_t(s.m * g.ldc), NAN)
+                                         : random_floats(size_t(s.m * g.ldc), 8);
       std::vector<float> ref = c;
       g.a = a.data(), g.b = b.data(), g.c = c.data();
       k::cpu_backend().gemm(kFloat32, g);
@@ -131,10 +133,7 @@ TEST_CASE("gemm with bfloat16 operands, large enough for the AVX512_BF16 kernel,
       CAPTURE(s.n);
       CAPTURE(s.k);
       CAPTURE(variant);
-      for (int64_t i = 0; i < s.m; ++i)
-        for (int64_t j = 0; j < s.n; ++j)
-          REQUIRE(c[size_t(i * g.ldc + j)] ==
-                  doctest::Approx(ref[size_t(i * g.ldc + j)]).epsilon(1e-4).scale(std::sqrt(double(s.k))));
+      require_gemm_close(g, c, ref);
     }
   }
 }

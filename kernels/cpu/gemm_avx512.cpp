@@ -112,6 +112,7 @@ void store_tile(const __m512 (&acc)[kMR][2], float* c, int64_t ldc, int64_t rows
 // ---- float32 operands ----------------------------------------------------------------------------
 struct Float32Panels {
   using Elem = float;
+  static constexpr int64_t kSlice = kKC;  // k per packed slice
   // Elements of one panel row per kc-deep slice: here one per k.
   static int64_t depth(int64_t kc) { return kc; }
 
@@ -189,6 +190,7 @@ struct Float32Panels {
 // what vdpbf16ps multiplies at once. An odd kc is padded with a zero.
 struct Bf16Panels {
   using Elem = uint16_t;
+  static constexpr int64_t kSlice = 2 * kKC;  // the bytes of float32's slice: panels stay in L1
   static int64_t depth(int64_t kc) { return (kc + 1) / 2 * 2; }
 
   // out[2c] = row0[c] and out[2c + 1] = row1[c] (0 where row1 is null) for c < n, zeros up to c <
@@ -306,8 +308,10 @@ template <class P, class E = typename P::Elem>
 void gemm_blocked(const GemmArgs& g, const E* a, const E* b, float* c, bool parallel) {
   const float alpha = float(g.alpha), beta = float(g.beta);
   const int64_t nc_max = std::min(kNC, (g.n + kNR - 1) / kNR * kNR);
-  const int64_t kc_max = std::min(kKC, g.k);
-  static_assert(sizeof(E) <= sizeof(float));  // P::depth(kc) elements of E fit in kc floats
+  const int64_t slice = P::kSlice;
+  const int64_t kc_max = std::min(slice, g.k);
+  // The packing buffers hold kc floats per row or column: P's slices must fit them.
+  static_assert(sizeof(E) <= sizeof(float) && P::kSlice * sizeof(E) <= kKC * sizeof(float));
   Scratch packed_b_floats(size_t(nc_max * kc_max));
   E* const packed_b = reinterpret_cast<E*>(packed_b_floats.data());
   const int64_t m_blocks = (g.m + kMC - 1) / kMC;
@@ -317,8 +321,8 @@ void gemm_blocked(const GemmArgs& g, const E* a, const E* b, float* c, bool para
     E* const packed_a = reinterpret_cast<E*>(packed_a_buffer());
     for (int64_t j0 = 0; j0 < g.n; j0 += kNC) {
       const int64_t nc = std::min(kNC, g.n - j0);
-      for (int64_t p0 = 0; p0 < g.k; p0 += kKC) {
-        const int64_t kc = std::min(kKC, g.k - p0);
+      for (int64_t p0 = 0; p0 < g.k; p0 += slice) {
+        const int64_t kc = std::min(slice, g.k - p0);
         const int64_t depth = P::depth(kc);
         P::pack_b(g, b, p0, kc, j0, nc, packed_b);  // omp for: ends with a barrier
         const bool first = p0 == 0;
