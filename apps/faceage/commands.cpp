@@ -56,7 +56,8 @@ Commands::Commands(CLI::App& app) {
   train_->add_option("--image-size", t.image_size, "images are resized to this square size");
   train_->add_option("--workers", t.workers, "loader threads");
   train_->add_option("--device", t.device, "auto, cpu or cuda");
-  train_->add_option("--amp", t.amp, "none, or bf16: matrix products in bfloat16 (float32 weights; for GPUs)");
+  train_->add_option("--amp", t.amp,
+                     "none, or bf16: matrix products in bfloat16, float32 weights (faster on GPUs, AVX512_BF16 CPUs)");
   train_->add_option("--arch", t.arch, "convnext_tiny (or small, base, large; atto, femto, pico, nano)");
   train_->add_option("--early-stopping", t.early_stopping, "stop after this many epochs without a better val accuracy");
   train_->add_flag("--resume", t.resume, "continue from the checkpoint in --out");
