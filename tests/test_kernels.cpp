@@ -72,8 +72,10 @@ TEST_CASE("gemm: fast == reference for odd shapes, strides, transposes, alpha an
 }
 
 TEST_CASE("gemm with bfloat16 operands (autocast) == reference on the widened operands, batched and strided") {
-  const int64_t m = 13, n = 21, kk = 70, batch = 3;
-  for (int variant = 0; variant < 4; ++variant) {
+  // Variants 0-3: 13 x 21 x 70, the widened path; 4-7: 64 x 64 x 70, the AVX512_BF16 kernel where
+  // the build has it. Bits 1 and 2 transpose A and B.
+  for (int variant = 0; variant < 8; ++variant) {
+    const int64_t m = variant < 4 ? 13 : 64, n = variant < 4 ? 21 : 64, kk = 70, batch = 3;
     k::GemmArgs g;
     g.bf16_operands = true;
     g.trans_a = variant & 1;
@@ -110,9 +112,11 @@ TEST_CASE("gemm with bfloat16 operands (autocast) == reference on the widened op
 
 TEST_CASE("gemm with bfloat16 operands, large enough for the AVX512_BF16 kernel, == reference on the widened operands") {
   if (!MINITORCH_GEMM_BF16) MESSAGE("SKIPPED: this build has no AVX512_BF16 gemm kernel; the widened path is checked");
-  // Odd depths (a pair padded with zero), partial tiles and panels, several depth slices and row
-  // blocks (250 x 300 x 601), two column blocks (3100 columns), depth chunks (20001 deep).
-  for (Shape3 s : {Shape3{100, 70, 75}, Shape3{250, 300, 601}, Shape3{13, 3100, 30}, Shape3{20, 40, 20001}}) {
+  // Odd depths (a pair padded with zero), partial tiles and panels (92 columns: a last panel of
+  // 28, both halves of a transposed B's panel), a depth of 1, several depth slices and row blocks
+  // (250 x 300 x 601), two column blocks (3100 columns), depth chunks (20001 deep).
+  for (Shape3 s : {Shape3{100, 70, 75}, Shape3{100, 92, 75}, Shape3{512, 512, 1}, Shape3{250, 300, 601},
+                   Shape3{13, 3100, 31}, Shape3{20, 40, 20001}}) {
     for (int variant = 0; variant < 8; ++variant) {
       k::GemmArgs g = gemm_case(s, variant);
       g.bf16_operands = true;

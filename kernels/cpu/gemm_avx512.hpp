@@ -14,7 +14,8 @@ namespace minitorch::kernels::cpu {
 void gemm_f32_avx512(const GemmArgs& g, const float* a, const float* b, float* c);
 #endif
 #if MINITORCH_GEMM_BF16
-// The same with bfloat16 A and B and a float32 C: float32 sums of exact products of pairs.
+// The same with bfloat16 A and B and a float32 C: float32 sums of exact products of pairs
+// (vdpbf16ps treats subnormal inputs and results as zero).
 void gemm_bf16_avx512(const GemmArgs& g, const BFloat16* a, const BFloat16* b, float* c);
 #endif
 }  // namespace minitorch::kernels::cpu
