@@ -310,9 +310,10 @@ void gemm_blocked(const GemmArgs& g, const E* a, const E* b, float* c, bool para
   const int64_t nc_max = std::min(kNC, (g.n + kNR - 1) / kNR * kNR);
   const int64_t slice = P::kSlice;
   const int64_t kc_max = std::min(slice, g.k);
-  // The packing buffers hold kc floats per row or column: P's slices must fit them.
-  static_assert(sizeof(E) <= sizeof(float) && P::kSlice * sizeof(E) <= kKC * sizeof(float));
-  Scratch packed_b_floats(size_t(nc_max * kc_max));
+  // Each thread's A buffer holds kKC floats per row: P's slices must fit it. B's is sized here.
+  static_assert(P::kSlice * sizeof(E) <= kKC * sizeof(float));
+  const size_t b_bytes = size_t(nc_max * P::depth(kc_max)) * sizeof(E);
+  Scratch packed_b_floats((b_bytes + sizeof(float) - 1) / sizeof(float));
   E* const packed_b = reinterpret_cast<E*>(packed_b_floats.data());
   const int64_t m_blocks = (g.m + kMC - 1) / kMC;
   // Few row blocks but many columns (the dW products): split columns between threads instead.
