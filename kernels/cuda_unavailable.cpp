@@ -7,6 +7,7 @@ namespace minitorch {
 namespace cuda {
 bool is_available() { return false; }
 int device_count() { return 0; }
+std::string device_status() { return "minitorch was built without CUDA (no nvcc at configure time)"; }
 void synchronize() {}
 void set_allow_tf32(bool) {}
 bool allow_tf32() { return false; }

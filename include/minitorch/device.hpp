@@ -31,6 +31,9 @@ namespace cuda {
 // True when minitorch was built with CUDA and a GPU can be used.
 bool is_available();
 int device_count();
+// Why a GPU can or cannot be used: the device count, or the CUDA error that stood in the way (an
+// old driver, say), or that minitorch was built without CUDA. For error messages.
+std::string device_status();
 
 // Waits until every kernel queued on the GPU has finished (for timing; copies to the host wait
 // by themselves).

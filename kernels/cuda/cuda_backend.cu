@@ -239,6 +239,22 @@ int device_count() {
   return count;
 }
 bool is_available() { return device_count() > 0; }
+std::string device_status() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    // The versions tell a missing driver (0) from an old one.
+    int driver = 0, runtime = 0;
+    cudaDriverGetVersion(&driver);
+    cudaRuntimeGetVersion(&runtime);
+    auto version = [](int v) { return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
+    return std::string("cudaGetDeviceCount failed: ") + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) +
+           "); NVIDIA driver: " + (driver ? "CUDA " + version(driver) : std::string("none found")) +
+           ", minitorch's CUDA runtime: " + version(runtime);
+  }
+  return std::to_string(count) + (count == 1 ? " CUDA device" : " CUDA devices");
+}
 
 void synchronize() {
   if (is_available()) MT_CUDA_CHECK(cudaStreamSynchronize(kernels::cuda_impl::stream()));
@@ -260,7 +276,7 @@ void set_poison_allocations(bool poison) {
 namespace kernels {
 Backend& cuda_backend() {
   static const bool available = cuda::is_available();  // asked once, not on every kernel call
-  MT_CHECK(available, "cuda: no CUDA device is available (cudaGetDeviceCount found none)");
+  MT_CHECK(available, "cuda: no CUDA device is available (", cuda::device_status(), ")");
   static cuda_impl::CudaBackend instance;
   return instance;
 }
