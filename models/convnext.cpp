@@ -104,6 +104,7 @@ void ConvNeXt::replace_head(int64_t num_classes) {
     trunc_normal_(head->weight, 0, 0.02, -2, 2, nullptr);
     head->bias.zero_();
   }
+  head->to(parameters().front().device());  // where the rest of the model is (a GPU, say)
   classifier_->replace_child("2", head);
   config_.num_classes = num_classes;
 }
