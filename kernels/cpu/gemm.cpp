@@ -56,20 +56,27 @@ Scratch widen_operand(const void* src, int64_t rows, int64_t cols, int64_t ld, i
   return dense;
 }
 
+#if defined(__AVX512F__)
+// Products of at least 2^18 multiply-adds pay for the packing of the blocked AVX-512 kernels.
+bool worth_blocking(const GemmArgs& g) { return g.k > 0 && g.m * g.n * g.k >= (int64_t(1) << 18); }
+
+// kernel(g, A_i, B_i, C_i) for each matrix i of the batch.
+template <class In, class Out, class Kernel>
+void each_matrix(const GemmArgs& g, const In* a, const In* b, Out* c, Kernel kernel) {
+  for (int64_t i = 0; i < g.batch; ++i)
+    kernel(g, a + i * g.batch_stride_a, b + i * g.batch_stride_b, c + i * g.batch_stride_c);
+}
+#endif
+
 // bf16 autocast on the CPU. Where the CPU has AVX512_BF16, large products go to the bf16 kernel
 // of gemm_avx512.cpp (twice the float32 kernel's multiply-adds per instruction). Elsewhere, and
 // for small products: widening bfloat16 to float is exact, so the float GEMM of the widened
 // operands computes what a bf16 GEMM with float accumulation computes.
 void gemm_bf16_operands(CpuBackend& cpu, const GemmArgs& g) {
 #if MINITORCH_GEMM_BF16
-  if (g.m * g.n * g.k >= (int64_t(1) << 18)) {
-    const BFloat16* a = static_cast<const BFloat16*>(g.a);
-    const BFloat16* b = static_cast<const BFloat16*>(g.b);
-    float* c = static_cast<float*>(g.c);
-    for (int64_t i = 0; i < g.batch; ++i)
-      gemm_bf16_avx512(g, a + i * g.batch_stride_a, b + i * g.batch_stride_b, c + i * g.batch_stride_c);
-    return;
-  }
+  if (worth_blocking(g))
+    return each_matrix(g, static_cast<const BFloat16*>(g.a), static_cast<const BFloat16*>(g.b),
+                       static_cast<float*>(g.c), gemm_bf16_avx512);
 #endif
   const int64_t a_rows = g.trans_a ? g.k : g.m, a_cols = g.trans_a ? g.m : g.k;
   const int64_t b_rows = g.trans_b ? g.n : g.k, b_cols = g.trans_b ? g.k : g.n;
@@ -99,11 +106,7 @@ void CpuBackend::gemm(DType t, const GemmArgs& g) {
     const int64_t flops_each = g.m * g.n * std::max<int64_t>(g.k, 1);
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<T, float>) {
-      if (flops_each >= (int64_t(1) << 18) && g.k > 0) {
-        for (int64_t i = 0; i < g.batch; ++i)
-          gemm_f32_avx512(g, a + i * g.batch_stride_a, b + i * g.batch_stride_b, c + i * g.batch_stride_c);
-        return;
-      }
+      if (worth_blocking(g)) return each_matrix(g, a, b, c, gemm_f32_avx512);
     }
 #endif
     // Many small products: one per thread, Eigen single-threaded inside (it does not nest).

@@ -215,12 +215,14 @@ struct Bf16Panels {
     return _mm512_load_si512(index);
   }
 
-  // Row-major (k contiguous) rows: word q of a row is its pair q. Words go through pack_words;
-  // an odd last element is paired with a zero.
-  static void pack_row_pairs(const uint16_t* first, int64_t ld, int64_t rows, int64_t kc, int width, uint16_t* panel) {
-    pack_words(first, ld * 2, rows, kc / 2, width, width, panel);
+  // Up to 16 row-major (k contiguous) rows, `width` of them stored, into a panel whose pair rows
+  // are `stride` words apart: word q of a row is its pair q, through pack_words; an odd last
+  // element is paired with a zero.
+  static void pack_row_pairs(const uint16_t* first, int64_t ld, int64_t rows, int64_t kc, int width, int64_t stride,
+                             uint16_t* panel) {
+    pack_words(first, ld * 2, rows, kc / 2, width, stride, panel);
     if (kc % 2 == 0) return;
-    uint16_t* last = panel + (kc / 2) * 2 * width;
+    uint16_t* last = panel + (kc / 2) * 2 * stride;
     for (int r = 0; r < width; ++r) last[2 * r] = r < rows ? first[r * ld + kc - 1] : 0, last[2 * r + 1] = 0;
   }
 
@@ -230,7 +232,7 @@ struct Bf16Panels {
       const int64_t rows = std::min(kMR, mc - ir);
       uint16_t* panel = out + ir * depth(kc);
       if (!g.trans_a) {
-        pack_row_pairs(a + (i0 + ir) * g.lda + p0, g.lda, rows, kc, kMR, panel);
+        pack_row_pairs(a + (i0 + ir) * g.lda + p0, g.lda, rows, kc, kMR, kMR, panel);
       } else {  // A stored k x m: memory rows p and p + 1 interleaved give pair row p / 2
         for (int64_t p = 0; p < kc; p += 2) {
           const uint16_t* row0 = a + (p0 + p) * g.lda + i0 + ir;
@@ -256,10 +258,7 @@ struct Bf16Panels {
         for (int64_t half = 0; half < kNR; half += 16) {
           const int64_t here = std::clamp<int64_t>(cols - half, 0, 16);
           const uint16_t* first = here > 0 ? b + (j0 + jr + half) * g.ldb + p0 : b;
-          pack_words(first, g.ldb * 2, here, kc / 2, 16, kNR, panel + 2 * half);
-          if (kc % 2 == 0) continue;
-          uint16_t* last = panel + (kc / 2) * 2 * kNR + 2 * half;
-          for (int c = 0; c < 16; ++c) last[2 * c] = c < here ? first[c * g.ldb + kc - 1] : 0, last[2 * c + 1] = 0;
+          pack_row_pairs(first, g.ldb, here, kc, 16, kNR, panel + 2 * half);
         }
       }
     }
