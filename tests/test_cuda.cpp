@@ -415,6 +415,16 @@ TEST_CASE("indexing") {
   check_op("gather", [](const Tensors& v) { return gather(v[0], 1, v[1]); }, {uniform({3, 4}, 63), gidx});
   check_op("scatter_add", [](const Tensors& v) { return scatter_add(v[0], 1, v[1], v[2]); },
            {uniform({3, 4}, 64), gidx, uniform({3, 2}, 65)});
+  // Every numeric dtype adds. Bytes wrap modulo 256 (on the GPU by a compare-and-swap on the word
+  // that holds them, so neighbouring bytes must survive); 16-bit floats round at each add, in an
+  // order that differs between the atomics and the CPU loop.
+  const auto bytes = [](const Shape& shape, uint64_t seed) { return uniform(shape, seed, 0, 255).to(kUInt8); };
+  check_op("index_add uint8", [](const Tensors& v) { return index_add(v[0], 0, v[1], v[2]); },
+           {bytes({3, 6}, 66), idx, bytes({4, 6}, 67)});
+  check_op("scatter_add uint8", [](const Tensors& v) { return scatter_add(v[0], 1, v[1], v[2]); },
+           {bytes({3, 4}, 68), gidx, bytes({3, 2}, 69)});
+  check_op("index_add bfloat16", [](const Tensors& v) { return index_add(v[0], 0, v[1], v[2]); },
+           {uniform({3, 6}, 61).to(kBFloat16), idx, uniform({4, 6}, 62).to(kBFloat16)}, 1e-2);
 }
 
 TEST_CASE("random numbers are the CPU's numbers") {

@@ -30,6 +30,36 @@ TEST_CASE("index_select and index_add") {
   CHECK_THROWS_WITH_FRAGMENT(index_select(x, 0, tensor({0})), "int64");
 }
 
+TEST_CASE("index_add and scatter_add add in every numeric dtype") {
+  const Tensor idx = from_vector<int64_t>({0, 0, 2}, {3});
+  // Bytes wrap modulo 256, like PyTorch's uint8.
+  const Tensor bytes = index_add(zeros({3}, {.dtype = kUInt8}), 0, idx, tensor({250, 10, 7}).to(kUInt8));
+  CHECK(bytes.dtype() == kUInt8);
+  CHECK(bytes.to_vector<double>() == std::vector<double>{4, 0, 7});
+  CHECK(index_add(zeros({3}, {.dtype = kInt64}), 0, idx, tensor({-3, 5, 9}).to(kInt64)).to_vector<double>() ==
+        std::vector<double>{2, 0, 9});
+  // 16-bit floats round at each add: 256 + 1 is 256 in bfloat16 (8 significant bits, ties to
+  // even), so four adds of 1 leave 256; a float32 sum rounded once would give 260.
+  const Tensor four = from_vector<int64_t>({1, 1, 1, 1}, {4});
+  const Tensor bf = index_add(full({2}, 256.0, {.dtype = kBFloat16}), 0, four, ones({4}, {.dtype = kBFloat16}));
+  CHECK(bf.dtype() == kBFloat16);
+  CHECK(bf.to_vector<double>() == std::vector<double>{256, 256});
+  CHECK(index_add(zeros({2}, {.dtype = kBFloat16}), 0, four, full({4}, 1.5, {.dtype = kBFloat16})).to_vector<double>() ==
+        std::vector<double>{0, 6});
+  // float16: 2048 + 1 is 2048 (11 significant bits).
+  const Tensor half = scatter_add(full({1, 2}, 2048.0, {.dtype = kFloat16}), 1, from_vector<int64_t>({1, 1}, {1, 2}),
+                                  ones({1, 2}, {.dtype = kFloat16}));
+  CHECK(half.to_vector<double>() == std::vector<double>{2048, 2048});
+  CHECK(scatter_add(zeros({1, 2}, {.dtype = kUInt8}), 1, from_vector<int64_t>({1, 1}, {1, 2}),
+                    tensor({200, 100}, {1, 2}).to(kUInt8))
+            .to_vector<double>() == std::vector<double>{0, 44});
+  CHECK_THROWS_WITH_FRAGMENT(index_add(zeros({3}, {.dtype = kBool}), 0, idx, ones({3}, {.dtype = kBool})),
+                             "index_add: cannot add bool");
+  CHECK_THROWS_WITH_FRAGMENT(
+      scatter_add(zeros({1, 2}, {.dtype = kBool}), 1, from_vector<int64_t>({1}, {1, 1}), ones({1, 1}, {.dtype = kBool})),
+      "scatter_add: cannot add bool");
+}
+
 TEST_CASE("gather and scatter_add") {
   Tensor x = tensor({1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor idx = from_vector<int64_t>({2, 0, 1, 1}, {2, 2});

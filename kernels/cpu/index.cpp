@@ -31,6 +31,22 @@ int64_t offset_of(const Strided& s, const int64_t* pos, int replaced_dim = -1, i
   return off;
 }
 
+// The dtypes index_add and scatter_add add in: all but bool (the op rejects bool first).
+template <class Fn>
+void visit_addable_dtype(DType t, const char* what, Fn&& fn) {
+  MT_CHECK(t != DType::Bool, what, ": cannot add bool tensors");
+  visit_dtype(t, [&](auto tag) {
+    if constexpr (!std::is_same_v<typename decltype(tag)::type, bool>) fn(tag);
+  });
+}
+
+// 16-bit floats add in float32 and round once per add, as the GPU's atomic adds do.
+template <class T>
+void add_into(T& sum, T value) {
+  if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) sum = T(float(sum) + float(value));
+  else sum = T(sum + value);
+}
+
 }  // namespace
 
 void CpuBackend::index_select(DType t, const void* x, int64_t outer, int64_t dim_size, int64_t inner,
@@ -48,7 +64,7 @@ void CpuBackend::index_select(DType t, const void* x, int64_t outer, int64_t dim
 
 void CpuBackend::index_add(DType t, void* x, int64_t outer, int64_t dim_size, int64_t inner, const int64_t* index,
                            int64_t n, const void* src) {
-  visit_compute_dtype(t, "index_add kernel", [&](auto tag) {
+  visit_addable_dtype(t, "index_add kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* dst = static_cast<T*>(x);
     const T* s = static_cast<const T*>(src);
@@ -58,7 +74,7 @@ void CpuBackend::index_add(DType t, void* x, int64_t outer, int64_t dim_size, in
         for (int64_t j = 0; j < n; ++j) {
           T* d = dst + (o * dim_size + index[j]) * inner;
           const T* v = s + (o * n + j) * inner;
-          for (int64_t i = 0; i < inner; ++i) d[i] += v[i];
+          for (int64_t i = 0; i < inner; ++i) add_into(d[i], v[i]);
         }
     });
   });
@@ -77,13 +93,13 @@ void CpuBackend::gather(DType t, const Strided& x, int dim, const Strided& index
 }
 
 void CpuBackend::scatter_add(DType t, const Strided& out, int dim, const Strided& index, const Strided& src) {
-  visit_compute_dtype(t, "scatter_add kernel", [&](auto tag) {
+  visit_addable_dtype(t, "scatter_add kernel", [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* dst = static_cast<T*>(out.data);
     const int64_t* idx = static_cast<const int64_t*>(index.data);
     const T* s = static_cast<const T*>(src.data);
     for_each_position(index, [&](const int64_t* pos) {
-      dst[offset_of(out, pos, dim, idx[offset_of(index, pos)])] += s[offset_of(src, pos)];
+      add_into(dst[offset_of(out, pos, dim, idx[offset_of(index, pos)])], s[offset_of(src, pos)]);
     });
   });
 }

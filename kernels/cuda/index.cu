@@ -8,9 +8,26 @@ namespace minitorch::kernels::cuda_impl {
 
 namespace {
 
+// There is no atomicAdd for bytes: the byte is added inside the aligned 32-bit word that holds
+// it, by compare-and-swap, wrapping modulo 256 like the CPU's uint8 add. (Device allocations are
+// 256-byte aligned and rounded up to whole words, so the word lies inside the allocation.)
+__device__ inline void atomic_add_byte(uint8_t* address, uint8_t value) {
+  const uintptr_t at = reinterpret_cast<uintptr_t>(address);
+  unsigned int* word = reinterpret_cast<unsigned int*>(at & ~uintptr_t(3));
+  const unsigned int shift = unsigned(at & 3) * 8;
+  unsigned int seen = *word, expected;
+  do {
+    expected = seen;
+    const unsigned int sum = ((expected >> shift) + value) & 0xffu;
+    seen = atomicCAS(word, expected, (expected & ~(0xffu << shift)) | (sum << shift));
+  } while (seen != expected);
+}
+
 template <class T>
 __device__ inline void atomic_add(T* address, T value) {
-  if constexpr (std::is_same_v<T, int64_t>)
+  if constexpr (std::is_same_v<T, uint8_t>)
+    atomic_add_byte(address, value);
+  else if constexpr (std::is_same_v<T, int64_t>)
     atomicAdd(reinterpret_cast<unsigned long long*>(address), static_cast<unsigned long long>(value));
   else
     atomicAdd(address, value);
@@ -87,13 +104,12 @@ __global__ void scatter_add_kernel(IndexedOffsets o, int64_t n, T* out, const in
   }
 }
 
-// The types with a hardware atomicAdd: all but bool and uint8.
+// The dtypes the adding kernels take: all but bool (the op rejects bool first).
 template <class F>
 void visit_atomic_dtype(DType t, const char* what, F&& f) {
-  MT_CHECK(t != DType::Bool && t != DType::UInt8, what, ": the cuda kernel does not add ", dtype_name(t));
+  MT_CHECK(t != DType::Bool, what, ": cannot add bool tensors");
   visit_device_dtype(t, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (!std::is_same_v<T, bool> && !std::is_same_v<T, uint8_t>) f(tag);
+    if constexpr (!std::is_same_v<typename decltype(tag)::type, bool>) f(tag);
   });
 }
 

@@ -81,6 +81,11 @@ void check_index_tensor(const char* op, const Tensor& index) {
   MT_CHECK(index.dtype() == kInt64, op, ": index must be int64, got ", dtype_name(index.dtype()));
 }
 
+// The adding ops take every numeric dtype on every device; bool has no sum that stays a bool.
+void check_addable(const char* op, DType t) {
+  MT_CHECK(t != kBool, op, ": cannot add bool tensors (convert with to(uint8) or to(int64) first)");
+}
+
 // Every index must lie in [0, size): checked here, before any kernel runs, for every device (a
 // min and a max of the index; on a GPU a bad index would be an illegal memory access, not an
 // Error).
@@ -124,6 +129,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
            shape_str(expected));
   MT_CHECK(source.dtype() == x.dtype(), "index_add: source dtype ", dtype_name(source.dtype()), " differs from ",
            dtype_name(x.dtype()));
+  check_addable("index_add", x.dtype());
   Tensor out = x.detach().clone();
   const Tensor src = source.detach().contiguous();
   const Around a = around(x.shape(), d);
@@ -166,6 +172,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
   }
   MT_CHECK(src.dtype() == x.dtype(), "scatter_add: src dtype ", dtype_name(src.dtype()), " differs from ",
            dtype_name(x.dtype()));
+  check_addable("scatter_add", x.dtype());
   Tensor out = x.detach().clone();
   check_index_range("scatter_add", index, x.size(d));
   internal::backend(x).scatter_add(x.dtype(), strided(out), int(d), strided(index, "scatter_add"),
