@@ -225,9 +225,9 @@ void CudaBackend::reduce_rows(ReduceOp op, DType t, const void* x, int64_t rows,
       else
         reduce_rows_kernel<32><<<unsigned((rows + 7) / 8), 256, 0, stream()>>>(op, in, rows, cols, o, index_out,
                                                                                  correction);
+      MT_CUDA_LAUNCHED("reduce kernel");
     }
   });
-  MT_CUDA_LAUNCHED("reduce kernel");
 }
 
 void CudaBackend::sum_columns(DType t, const void* x, int64_t rows, int64_t cols, void* out) {
