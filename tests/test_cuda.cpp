@@ -132,6 +132,17 @@ struct TwinConvNeXt {
       check_twin(gpu_params[i].second.grad(), cpu_params[i].second.grad(), rtol, "gradient of " + cpu_params[i].first);
     }
   }
+  // Gives the GPU's parameters the CPU's gradients (once check_gradients has compared them), so
+  // that the two optimizers step from the same numbers. Adam's first step moves a weight by about
+  // lr * sign(g): a gradient within rounding of zero, whose sign the two devices may disagree on,
+  // would set the twins 2 lr apart and hide what the comparison is for, the GPU's update.
+  void share_gradients() {
+    const auto cpu_params = cpu.parameters(), gpu_params = gpu.parameters();
+    for (size_t i = 0; i < cpu_params.size(); ++i) {
+      gpu_params[i].grad().copy_(cpu_params[i].grad());
+      REQUIRE(max(abs(gpu_params[i].grad().to(kCPU) - cpu_params[i].grad())).item() == 0);
+    }
+  }
   models::ConvNeXt cpu, gpu;
 };
 
@@ -468,6 +479,7 @@ TEST_CASE("a ConvNeXt train step on the GPU matches the CPU's: loss, gradients, 
     cpu_loss.backward();
     gpu_loss.backward();
     twins.check_gradients(1e-4);
+    twins.share_gradients();
     cpu_opt.step();
     gpu_opt.step();
   }
