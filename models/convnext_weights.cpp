@@ -5,7 +5,9 @@
 #include "minitorch/io/pth.hpp"
 #include "minitorch/io/safetensors.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <regex>
 
 namespace minitorch::models {
@@ -126,9 +128,71 @@ int64_t classifier_rows(const nn::NamedTensors& torchvision_state) {
 
 int64_t head_classes(const nn::NamedTensors& checkpoint) { return classifier_rows(to_torchvision_names(checkpoint)); }
 
+namespace {
+
+// Depths and widths of a checkpoint in torchvision's names; nullopt when a part is missing.
+std::optional<ConvNeXtConfig> architecture_of(const nn::NamedTensors& torchvision_state) {
+  static const std::regex block(R"(features\.([1357])\.(\d+)\.block\.0\.weight)");
+  static const std::regex conv(R"(features\.([0246])\.(0|1)\.weight)");
+  ConvNeXtConfig c;
+  c.depths.assign(4, 0);
+  c.dims.assign(4, 0);
+  c.num_classes = classifier_rows(torchvision_state);
+  std::smatch m;
+  for (const auto& [name, t] : torchvision_state) {
+    if (std::regex_match(name, m, block)) {
+      const size_t stage = size_t(std::stoi(m[1]) / 2);
+      c.depths[stage] = std::max(c.depths[stage], int64_t(std::stoll(m[2])) + 1);
+    } else if (std::regex_match(name, m, conv) && t.dim() == 4) {
+      // The stem's conv is features.0.0; stage i's downsampling conv is features.(2i).1.
+      const int f = std::stoi(m[1]);
+      if ((f == 0) == (m[2] == "0")) c.dims[size_t(f / 2)] = t.size(0);
+    }
+  }
+  for (size_t i = 0; i < 4; ++i)
+    if (c.depths[i] == 0 || c.dims[i] == 0) return std::nullopt;
+  return c;
+}
+
+std::string joined(const std::vector<int64_t>& v) {
+  std::string out;
+  for (int64_t x : v) out += (out.empty() ? "" : "-") + std::to_string(x);
+  return out;
+}
+
+// "convnext_atto (depths 2-2-6-2, widths 40-80-160-320)"
+std::string describe(const ConvNeXtConfig& c) {
+  const std::string name = convnext_variant_name(c);
+  return (name.empty() ? std::string("a ConvNeXt") : name) + " (depths " + joined(c.depths) + ", widths " +
+         joined(c.dims) + ")";
+}
+
+}  // namespace
+
+ConvNeXtConfig convnext_config_of(const nn::NamedTensors& checkpoint) {
+  const auto config = architecture_of(to_torchvision_names(checkpoint));
+  MT_CHECK(config.has_value(), "convnext weights: the checkpoint lacks the stem, a downsampling layer or a stage's ",
+           "blocks, so its architecture cannot be read from it");
+  return *config;
+}
+
+std::string convnext_variant_name(const ConvNeXtConfig& config) {
+  for (const char* name : {"convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "convnext_atto",
+                           "convnext_femto", "convnext_pico", "convnext_nano"}) {
+    const ConvNeXtConfig known = ConvNeXtConfig::by_name(name);
+    if (known.depths == config.depths && known.dims == config.dims) return name;
+  }
+  return "";
+}
+
 LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint) {
   LoadReport report;
   nn::NamedTensors state = to_torchvision_names(checkpoint, &report.layout);
+  if (const auto theirs = architecture_of(state)) {
+    const ConvNeXtConfig& mine = model.config();
+    MT_CHECK(theirs->depths == mine.depths && theirs->dims == mine.dims, "convnext weights: the checkpoint is ",
+             describe(*theirs), ", the model is ", describe(mine));
+  }
   const int64_t head_classes = classifier_rows(state);
   if (head_classes >= 0 && head_classes != model.config().num_classes) {
     nn::NamedTensors without_head;
@@ -158,17 +222,30 @@ nn::NamedTensors read_weights_file(const std::string& path, SafetensorsMetadata*
   char magic[2] = {0, 0};
   in.read(magic, 2);
   if (metadata) metadata->clear();
-  const StateDict dict = (magic[0] == 'P' && magic[1] == 'K') ? load_pth(path) : load_safetensors(path, metadata);
+  StateDict dict;
+  if (magic[0] == 'P' && magic[1] == 'K') {
+    dict = load_pth(path);
+  } else {
+    try {
+      dict = load_safetensors(path, metadata);
+    } catch (const Error& e) {
+      detail::fail("weights: '", path, "' is neither a torch.save archive (.pth, a zip file) nor a readable ",
+                   "safetensors file: ", e.what());
+    }
+  }
   nn::NamedTensors out;
   for (const auto& [name, t] : dict) out.emplace_back(name, t);
   return out;
 }
 
 void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch,
-                           const std::vector<std::string>& class_names) {
+                           const std::vector<std::string>& class_names, const SafetensorsMetadata& extra) {
   StateDict dict;
   for (const auto& [name, t] : model.state_dict()) dict.insert(name, t.detach());
-  SafetensorsMetadata meta{{"format", "pt"}, {"arch", arch}, {"num_classes", std::to_string(model.config().num_classes)}};
+  SafetensorsMetadata meta = extra;
+  meta["format"] = "pt";
+  meta["arch"] = arch;
+  meta["num_classes"] = std::to_string(model.config().num_classes);
   if (!class_names.empty()) {
     MT_CHECK(int64_t(class_names.size()) == model.config().num_classes, "save_convnext_weights: ", class_names.size(),
              " class names for a model of ", model.config().num_classes, " classes");

@@ -32,20 +32,31 @@ struct LoadReport {
 };
 
 // Loads a checkpoint in any layout into `model`. A classifier head of another class count (an
-// ImageNet checkpoint for a 6-class model) is skipped and reported, keeping the model's head;
-// any other missing, unexpected or mis-shaped key is an Error listing them.
+// ImageNet checkpoint for a 6-class model) is skipped and reported, keeping the model's head.
+// A checkpoint of another architecture is an Error naming both (e.g. convnext_atto's depths and
+// widths against convnext_tiny's); any other missing, unexpected or mis-shaped key is an Error
+// listing them.
 LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint);
 
 // The classes of a checkpoint's head: the rows of its classifier, -1 when it has none. Any layout.
 int64_t head_classes(const nn::NamedTensors& checkpoint);
+
+// The architecture of a checkpoint (any layout), read from its tensors: the stage depths from the
+// blocks' names, the widths from the stem's and the downsampling convolutions' shapes, and
+// num_classes from the head (-1 without one). An Error when the tensors are not a whole ConvNeXt.
+ConvNeXtConfig convnext_config_of(const nn::NamedTensors& checkpoint);
+// "convnext_tiny", "convnext_atto", ... when `config` has a named variant's depths and widths;
+// else "" (a custom ConvNeXt).
+std::string convnext_variant_name(const ConvNeXtConfig& config);
 
 // Reads every tensor of a weights file: a torch.save archive (.pth, recognised by its zip
 // signature) or a safetensors file; the names are the file's own. `metadata`, when given,
 // receives a safetensors file's "__metadata__" (nothing for a .pth).
 nn::NamedTensors read_weights_file(const std::string& path, SafetensorsMetadata* metadata = nullptr);
 // Writes minitorch's own format: safetensors with torchvision's names and the architecture in
-// the metadata ("arch", "num_classes", and "classes": the class names one per line, when given).
+// the metadata ("arch", "num_classes", and "classes": the class names one per line, when given),
+// plus any `extra` metadata (an app's own, e.g. the image size it trained at).
 void save_convnext_weights(const std::string& path, const ConvNeXt& model, const std::string& arch,
-                           const std::vector<std::string>& class_names = {});
+                           const std::vector<std::string>& class_names = {}, const SafetensorsMetadata& extra = {});
 
 }  // namespace minitorch::models

@@ -222,7 +222,29 @@ TEST_CASE("checkpoints in the torchvision, official and timm layouts load to the
   CHECK(allclose(six.state_dict()[0].second, tv[0].second, 0, 0));
   // Wrong architecture or stray keys are errors naming the keys.
   ConvNeXt other({{1, 1, 1, 1}, {8, 12, 16, 24}, 10});
-  CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, tv), "unexpected keys: features.5.1");
+  CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, tv),
+                             "the checkpoint is a ConvNeXt (depths 1-1-2-1, widths 8-12-16-24), the model is a "
+                             "ConvNeXt (depths 1-1-1-1, widths 8-12-16-24)");
+  ConvNeXt atto(ConvNeXtConfig::atto());
+  manual_seed(3);
+  const auto femto = ConvNeXt(ConvNeXtConfig::femto()).state_dict();
+  CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(atto, rename_to(femto, "timm")),
+                             "the checkpoint is convnext_femto (depths 2-2-6-2, widths 48-96-192-384), the model is "
+                             "convnext_atto (depths 2-2-6-2, widths 40-80-160-320)");
+  // The architecture read back from the tensors, in every layout.
+  for (const std::string layout : {"torchvision", "official", "timm"}) {
+    const ConvNeXtConfig read = models::convnext_config_of(layout == "torchvision" ? tv : rename_to(tv, layout));
+    CHECK(read.depths == config.depths);
+    CHECK(read.dims == config.dims);
+    CHECK(read.num_classes == 10);
+    CHECK(models::convnext_variant_name(read).empty());
+  }
+  CHECK(models::convnext_variant_name(models::convnext_config_of(femto)) == "convnext_femto");
+  CHECK(models::convnext_variant_name(ConvNeXtConfig::tiny()) == "convnext_tiny");
+  nn::NamedTensors no_downsampling;
+  for (const auto& [n, t] : tv)
+    if (n.rfind("features.2.", 0) != 0) no_downsampling.emplace_back(n, t);
+  CHECK_THROWS_WITH_FRAGMENT(models::convnext_config_of(no_downsampling), "architecture cannot be read");
   nn::NamedTensors stray = tv;
   stray.emplace_back("features.0.1.num_batches_tracked", zeros({}));
   CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, rename_to(stray, "official")), "belong to no ConvNeXt layer");

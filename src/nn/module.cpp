@@ -97,9 +97,12 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
     for (const auto& [n, m] : mine) known |= n == name;
     if (!known) unexpected.push_back(name);
   }
+  // The first few of each kind: a checkpoint of another model can differ in hundreds of keys.
   auto list = [](const std::vector<std::string>& names) {
+    constexpr size_t kShown = 4;
     std::ostringstream out;
-    for (size_t i = 0; i < names.size(); ++i) out << (i ? ", " : "") << names[i];
+    for (size_t i = 0; i < names.size() && i < kShown; ++i) out << (i ? ", " : "") << names[i];
+    if (names.size() > kShown) out << " and " << names.size() - kShown << " more";
     return out.str();
   };
   std::ostringstream problems;
