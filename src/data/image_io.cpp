@@ -61,8 +61,9 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
   // alpha channel dropped (not composited), palette entries looked up, 16-bit samples cut to 8.
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
       stbi_load_from_memory(data, length, &width, &height, &channels, 3), stbi_image_free);
-  MT_CHECK(pixels != nullptr, op, ": '", name, "' holds corrupt or truncated ", format, " data (stb_image: ",
-           stbi_failure_reason(), ")");
+  // (stb_image's own reason is left out: it comes from the last decoder tried, often another
+  // format's, such as "bad png sig" for a cut-short JPEG.)
+  MT_CHECK(pixels != nullptr, op, ": '", name, "' holds corrupt or truncated ", format, " data");
   Tensor image = empty({height, width, 3}, {.dtype = kUInt8});
   std::memcpy(image.data_ptr<uint8_t>(), pixels.get(), size_t(height) * size_t(width) * 3);
   return image;

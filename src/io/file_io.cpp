@@ -11,6 +11,8 @@
 namespace minitorch::internal {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path, const char* op) {
+  std::error_code folder_ec;
+  MT_CHECK(!std::filesystem::is_directory(path, folder_ec), op, ": '", path, "' is a folder (expected a file)");
   std::FILE* f = std::fopen(path.c_str(), "rb");
   MT_CHECK(f, op, ": cannot open '", path, "': ", std::strerror(errno));
   std::vector<uint8_t> bytes;
