@@ -175,6 +175,37 @@ TEST_CASE("affinities: each row's perplexity is the one asked for; P is symmetri
   for (const auto& [ij, v] : entries) CHECK(entries.at({ij.second, int32_t(ij.first)}) == v);
 }
 
+namespace {
+
+// The O(N^2) formulas: grad_i = 4 sum_j (p_ij - q_ij) w_ij (y_i - y_j), q_ij = w_ij / Z, and the
+// KL divergence over P's non-zero entries.
+struct ExactKl {
+  std::vector<double> grad;
+  double kl = 0;
+};
+ExactKl exact_kl(const pj::SparseP& p, const std::vector<double>& y) {
+  const size_t n = y.size() / 2;
+  std::vector<std::vector<double>> dense(n, std::vector<double>(n, 0.0)), w(n, std::vector<double>(n, 0.0));
+  for (size_t i = 0; i < n; ++i)
+    for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) dense[i][size_t(p.col[size_t(e)])] = p.val[size_t(e)];
+  double z = 0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j)
+      if (i != j) z += w[i][j] = 1 / (1 + std::pow(y[2 * i] - y[2 * j], 2) + std::pow(y[2 * i + 1] - y[2 * j + 1], 2));
+  ExactKl out{std::vector<double>(2 * n, 0.0), 0};
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j) {
+      if (i == j) continue;
+      const double f = 4 * (dense[i][j] - w[i][j] / z) * w[i][j];
+      out.grad[2 * i] += f * (y[2 * i] - y[2 * j]);
+      out.grad[2 * i + 1] += f * (y[2 * i + 1] - y[2 * j + 1]);
+      if (dense[i][j] > 0) out.kl += dense[i][j] * std::log(dense[i][j] / (w[i][j] / z));
+    }
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("kl_gradient: exact with angle 0, close with angle 0.5, against the O(N^2) formulas") {
   const auto x = pj::to_matrix(random_rows(150, 5, 4), "test", 2);
   const pj::Neighbors nn = pj::nearest_neighbors(x, 3 * 10 + 1);
@@ -184,35 +215,25 @@ TEST_CASE("kl_gradient: exact with angle 0, close with angle 0.5, against the O(
   std::mt19937_64 gen(5);
   std::normal_distribution<double> normal(0, 5);
   for (double& v : y) v = normal(gen);
-
-  // Brute force: grad_i = 4 sum_j (p_ij - q_ij) w_ij (y_i - y_j), q_ij = w_ij / Z.
-  std::vector<std::vector<double>> dense(n, std::vector<double>(n, 0.0)), w(n, std::vector<double>(n, 0.0));
-  for (size_t i = 0; i < n; ++i)
-    for (int64_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e) dense[i][size_t(p.col[size_t(e)])] = p.val[size_t(e)];
-  double z = 0;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < n; ++j)
-      if (i != j) z += w[i][j] = 1 / (1 + std::pow(y[2 * i] - y[2 * j], 2) + std::pow(y[2 * i + 1] - y[2 * j + 1], 2));
-  std::vector<double> exact(2 * n, 0.0);
-  double kl = 0;
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < n; ++j) {
-      if (i == j) continue;
-      const double f = 4 * (dense[i][j] - w[i][j] / z) * w[i][j];
-      exact[2 * i] += f * (y[2 * i] - y[2 * j]);
-      exact[2 * i + 1] += f * (y[2 * i + 1] - y[2 * j + 1]);
-      if (dense[i][j] > 0) kl += dense[i][j] * std::log(dense[i][j] / (w[i][j] / z));
-    }
+  const ExactKl exact = exact_kl(p, y);
 
   std::vector<double> grad(2 * n);
-  CHECK(pj::kl_gradient(p, y, 0.0, 1.0, true, grad) == doctest::Approx(kl).epsilon(1e-10));
-  for (size_t c = 0; c < 2 * n; ++c) CHECK(grad[c] == doctest::Approx(exact[c]).scale(1e-3).epsilon(1e-9));
+  CHECK(pj::kl_gradient(p, y, 0.0, 1.0, true, grad) == doctest::Approx(exact.kl).epsilon(1e-10));
+  for (size_t c = 0; c < 2 * n; ++c) CHECK(grad[c] == doctest::Approx(exact.grad[c]).scale(1e-3).epsilon(1e-9));
 
-  CHECK(pj::kl_gradient(p, y, 0.5, 1.0, true, grad) == doctest::Approx(kl).epsilon(0.02));
+  CHECK(pj::kl_gradient(p, y, 0.5, 1.0, true, grad) == doctest::Approx(exact.kl).epsilon(0.02));
   double err = 0, norm = 0;
-  for (size_t c = 0; c < 2 * n; ++c) err += std::pow(grad[c] - exact[c], 2), norm += exact[c] * exact[c];
+  for (size_t c = 0; c < 2 * n; ++c) err += std::pow(grad[c] - exact.grad[c], 2), norm += exact.grad[c] * exact.grad[c];
   CHECK(std::sqrt(err / norm) < 0.05);
   CHECK(std::isnan(pj::kl_gradient(p, y, 0.5, 1.0, false, grad)));
+
+  // Coincident points (repeated feature rows start at one place and stay there) share a leaf of
+  // the tree; each still adds w = 1 to Z for the others. Leaving them out made Z too small and
+  // the KL divergence negative.
+  for (size_t i = 1; i < 12; ++i) y[2 * i] = y[0], y[2 * i + 1] = y[1];
+  const ExactKl coincident = exact_kl(p, y);
+  CHECK(pj::kl_gradient(p, y, 0.0, 1.0, true, grad) == doctest::Approx(coincident.kl).epsilon(1e-10));
+  for (size_t c = 0; c < 2 * n; ++c) CHECK(grad[c] == doctest::Approx(coincident.grad[c]).scale(1e-3).epsilon(1e-9));
 }
 
 TEST_CASE("tsne_2d on digits: the final KL divergence within 5% of sklearn's") {
@@ -255,6 +276,14 @@ TEST_CASE("tsne_2d: small inputs, options and bad input") {
   o.pca_init = false;
   CHECK(tsne_2d(x, o).points.size() == 12);
   CHECK(tsne_2d(Rows(6, {1.0, 1.0}), o).points.size() == 6);  // identical points
+  // Half the rows repeat one row: the KL divergence stays a divergence (it was negative).
+  Rows repeated = random_rows(20, 4, 8);
+  for (size_t i = 10; i < 20; ++i) repeated[i] = repeated[0];
+  o.pca_init = true;
+  o.perplexity = 6;
+  const Tsne2d r = tsne_2d(repeated, o);
+  CHECK(r.kl_divergence >= 0);
+  for (const auto& p : r.points) CHECK((std::isfinite(p[0]) && std::isfinite(p[1]) && std::abs(p[0]) < 1e3));
 
   CHECK_THROWS_AS(tsne_2d(x), mt::Error);  // perplexity 30 with 12 points
   CHECK_THROWS_AS(tsne_2d(Rows{{1, 2}}, o), mt::Error);

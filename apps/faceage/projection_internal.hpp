@@ -46,10 +46,11 @@ class QuadTree {
  public:
   QuadTree(const double* xy, int64_t n);
 
-  // For a point at (x, y): sum over the other points j of w_ij = 1 / (1 + |y - y_j|^2), and
-  // force += sum of w_ij^2 (y - y_j). A cell is taken whole, at its centre of mass, when
-  // width^2 < theta2 * distance^2.
-  double repulsion(double x, double y, double theta2, double force[2]) const;
+  // For the point at `position` in order(): sum over the other points j of
+  // w_ij = 1 / (1 + |y_i - y_j|^2), and force = sum of w_ij^2 (y_i - y_j). A cell is taken whole,
+  // at its centre of mass, when width^2 < theta2 * distance^2. The point's own leaf counts
+  // without it: its other points (duplicates of it) each add w = 1.
+  double repulsion(int64_t position, double theta2, double force[2]) const;
 
   // Point indices in tree order (nearby points are adjacent): a cache-friendly visiting order.
   const std::vector<int32_t>& order() const { return order_; }
@@ -59,6 +60,7 @@ class QuadTree {
     double cx, cy;  // centre of mass
     double width2;  // squared width of the cell
     int32_t count;  // points below
+    int32_t first;  // the position in order_ of the first of them
     int32_t skip;   // the next node after this subtree; a leaf's is its own index + 1
   };
   void build(double x0, double y0, double size, int64_t begin, int64_t end, int depth);

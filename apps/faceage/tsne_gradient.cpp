@@ -38,7 +38,7 @@ void QuadTree::build(double x0, double y0, double size, int64_t begin, int64_t e
   }
   const int64_t count = end - begin;
   const auto self = int32_t(nodes_.size());
-  nodes_.push_back({cx / double(count), cy / double(count), size * size, int32_t(count), self + 1});
+  nodes_.push_back({cx / double(count), cy / double(count), size * size, int32_t(count), int32_t(begin), self + 1});
   if (count == 1 || depth == kMaxDepth || (x_hi - x_lo <= kDuplicate && y_hi - y_lo <= kDuplicate)) return;
 
   // Sort the points into the four quadrants: below/above the horizontal midline, then each half
@@ -57,7 +57,9 @@ void QuadTree::build(double x0, double y0, double size, int64_t begin, int64_t e
   nodes_[size_t(self)].skip = int32_t(nodes_.size());
 }
 
-double QuadTree::repulsion(double x, double y, double theta2, double force[2]) const {
+double QuadTree::repulsion(int64_t position, double theta2, double force[2]) const {
+  const int32_t point = order_[size_t(position)];
+  const double x = xy_[2 * point], y = xy_[2 * point + 1];
   double z = 0, fx = 0, fy = 0;
   const auto end = int32_t(nodes_.size());
   for (int32_t i = 0; i < end;) {
@@ -69,8 +71,10 @@ double QuadTree::repulsion(double x, double y, double theta2, double force[2]) c
       continue;
     }
     i = c.skip;
-    if (leaf && std::abs(dx) <= kDuplicate && std::abs(dy) <= kDuplicate) continue;  // the point itself
-    const double w = 1 / (1 + d2), cw = double(c.count) * w;
+    const bool own_leaf = leaf && c.first <= position && position < c.first + c.count;
+    const double others = double(c.count) - (own_leaf ? 1 : 0);  // without the point itself
+    if (others == 0) continue;
+    const double w = 1 / (1 + d2), cw = others * w;
     z += cw;
     fx += cw * w * dx;
     fy += cw * w * dy;
@@ -96,7 +100,7 @@ double kl_gradient(const SparseP& p, const std::vector<double>& y, double angle,
   for (int64_t t = 0; t < n; ++t) {
     const int32_t i = tree.order()[size_t(t)];
     const double yx = y[size_t(2 * i)], yy = y[size_t(2 * i + 1)];
-    z[size_t(i)] = tree.repulsion(yx, yy, theta2, &repulse[size_t(2 * i)]);
+    z[size_t(i)] = tree.repulsion(t, theta2, &repulse[size_t(2 * i)]);
     double ax = 0, ay = 0, kl = 0, p_sum = 0;
     for (int64_t e = p.row_start[size_t(i)]; e < p.row_start[size_t(i) + 1]; ++e) {
       const int32_t j = p.col[size_t(e)];
