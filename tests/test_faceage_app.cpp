@@ -16,6 +16,7 @@
 #include "minitorch/data/image.hpp"
 #include "minitorch/io/checkpoint.hpp"
 #include "minitorch/io/pth.hpp"
+#include "minitorch/io/safetensors.hpp"
 #include "models/convnext_weights.hpp"
 #include "models/imagenet_classes.hpp"
 #include "outputs.hpp"
@@ -193,6 +194,29 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK(json.find("\"name\":\"") != std::string::npos);
   CHECK(std::count(json.begin(), json.end(), '\n') == 1);
 
+  // The model file records the size it was trained at, which evaluate, embed and predict use
+  // when --image-size is not given; another size is taken, with a note.
+  SafetensorsMetadata meta;
+  load_safetensors(e.checkpoint, &meta);
+  CHECK(meta.at("image_size") == "32");
+  const auto evaluated = run("evaluate --data " + split_dir + " --checkpoint " + e.checkpoint);
+  CHECK(evaluated.status == 0);
+  CHECK(evaluated.out.rfind("accuracy: ", 0) == 0);
+  CHECK(evaluated.err.find("note:") == std::string::npos);
+  const auto at_64 = run("evaluate --image-size 64 --data " + split_dir + " --checkpoint " + e.checkpoint);
+  CHECK(at_64.status == 0);
+  CHECK(at_64.err.find("note: the model was trained on 32x32 images; --image-size gives 64x64") != std::string::npos);
+  // Class folders other than the model's (renamed here) are an error, not a meaningless accuracy.
+  const fs::path renamed = root / "renamed";
+  fs::copy(split_dir, renamed, fs::copy_options::recursive);
+  fs::rename(renamed / "val" / "10s", renamed / "val" / "teens");
+  const auto wrong_classes = run("evaluate --data " + renamed.string() + " --checkpoint " + e.checkpoint);
+  CHECK(wrong_classes.status == 1);
+  CHECK(wrong_classes.err.find("are not the classes the model was trained on (10s, 20s, 30s, 40s, 50s, 60s)") !=
+        std::string::npos);
+  // embed wrote the class names beside the features, and plot named its legend with them.
+  CHECK(read_all(out / "convnext_classes.txt") == "10s\n20s\n30s\n40s\n50s\n60s\n");
+
   // --resume continues from the checkpoint: one more epoch on top of the two, this one under
   // bf16 autocast (--amp bf16), which needs nothing from the checkpoint.
   t.epochs = 3;
@@ -203,13 +227,37 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK(resumed.epochs[0].train_loss == r.epochs[0].train_loss);
   CHECK(std::isfinite(resumed.epochs[2].train_loss));
   CHECK(std::isfinite(resumed.epochs[2].val_loss));
+  // A resumed run goes on as it started, and only forward.
+  t.epochs = 3;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "has already done 3 epochs; give --epochs above 3");
+  t.epochs = 4;
+  t.image_size = 48;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --image-size 32, not 48");
+  t.image_size = 32;
+  t.arch = "convnext_femto";
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --arch convnext_atto, not convnext_femto");
+  // Weights of another architecture name both.
+  const auto femto = run("train --data " + split_dir + " --out " + (root / "femto").string() +
+                         " --arch convnext_femto --image-size 32 --epochs 1 --weights " + e.checkpoint);
+  CHECK(femto.status == 1);
+  CHECK(femto.err.find("--weights " + e.checkpoint + ": convnext weights: the checkpoint is convnext_atto (depths "
+                       "2-2-6-2, widths 40-80-160-320), the model is convnext_femto") != std::string::npos);
+  CHECK(std::count(femto.err.begin(), femto.err.end(), '\n') == 1);
+
+  // A diverging run stops with the reason instead of writing NaN curves.
+  const auto diverged = run("train --data " + split_dir + " --out " + (root / "diverged").string() +
+                            " --arch convnext_atto --image-size 32 --epochs 2 --batch-size 8 --workers 1"
+                            " --optimizer sgd --lr 1e30");
+  CHECK(diverged.status == 1);
+  CHECK(diverged.err.find("faceage: error: training diverged: the train loss of epoch 1 is ") == 0);
+  CHECK(diverged.err.find("(try a lower --lr)") != std::string::npos);
+  CHECK_FALSE(fs::exists(root / "diverged" / "metrics.json"));
   fs::remove_all(root);
 }
 
 TEST_CASE("bad input: one clear error line and a non-zero exit") {
   std::vector<std::pair<std::string, std::string>> cases = {
       {"train --data /nonexistent --out /tmp/faceage_bad", "/nonexistent"},
-      {"train --data /tmp --out /tmp/faceage_bad --epochs 0", "--epochs must be at least 1"},
       {"split --in /tmp/faceage_none --out /tmp/faceage_bad --val-fraction 1.5", "--val-fraction must be between 0 and 1"},
       {"prepare --images /tmp --out /tmp/faceage_bad", "give --meta"},
       {"prepare --meta /nonexistent.mat --images /tmp --out /tmp/faceage_bad", "nonexistent.mat"},
@@ -221,6 +269,11 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
       {"evaluate --data /tmp --checkpoint x.safetensors --device gpu0", "--device must be auto, cpu or cuda"},
       {"predict --weights x.safetensors --device cuda:0 x.png", "--device must be auto, cpu or cuda"},
       {"synth --out /proc/faceage", "proc"},
+      {"frobnicate", "unknown command 'frobnicate' (expected one of synth, prepare, split"},
+      {"plot --features /tmp --out /tmp/faceage_bad", "'/tmp' is a folder (expected a file)"},
+      {"prepare --csv /tmp --images /tmp --out /tmp/faceage_bad", "--csv /tmp is a folder"},
+      {"predict --weights " + std::string(MINITORCH_FIXTURES) + "/data/photo_250.jpg x.png",
+       "is neither a torch.save archive (.pth, a zip file) nor a readable safetensors file"},
   };
   if (!cuda::is_available()) {
     cases.push_back({"train --data /tmp --out /tmp/faceage_bad --device cuda", "--device cuda: no CUDA device"});
@@ -235,6 +288,19 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
     CHECK(std::count(err.begin(), err.end(), '\n') == 1);
   }
   CHECK(run("train").status != 0);  // missing required options: CLI11's usage error
+  // Numbers out of range are CLI11's errors naming the option, never wrapped or clamped.
+  for (const char* args : {"train --data /tmp --out /tmp/faceage_bad --seed -5",
+                           "train --data /tmp --out /tmp/faceage_bad --epochs 99999999999999999999",
+                           "train --data /tmp --out /tmp/faceage_bad --batch-size 0",
+                           "train --data /tmp --out /tmp/faceage_bad --epochs 0",
+                           "evaluate --data /tmp --checkpoint x.safetensors --image-size 3",
+                           "synth --out /tmp/faceage_bad --seed -1"}) {
+    CAPTURE(args);
+    const auto [status, out, err] = run(args);
+    CHECK(status != 0);
+    const std::string option = std::string(args).substr(std::string(args).rfind("--"));
+    CHECK(err.find(option.substr(0, option.find(' '))) == 0);
+  }
 }
 
 TEST_CASE("floats in the CSVs are written as Python's repr, as pandas does") {

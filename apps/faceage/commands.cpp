@@ -18,13 +18,18 @@ namespace faceage {
 
 using namespace minitorch;
 
+namespace {
+const CLI::Range kImageSizes(int64_t(32), int64_t(4096));
+const char* const kImageSizeHelp = "square input size (default: the size the model was trained at)";
+}  // namespace
+
 Commands::Commands(CLI::App& app) {
   synth_ = app.add_subcommand("synth", "write a synthetic CACD-like set (CACD2000/*.jpg and celebrity2000_meta.mat)");
   synth_->add_option("--out", synth_options_.out_dir, "folder to write")->required();
   synth_->add_option("--identities", synth_options_.identities, "people")->check(CLI::Range(1, 100000));
   synth_->add_option("--per-identity", synth_options_.per_identity, "photos per person")->check(CLI::Range(1, 100000));
   synth_->add_option("--size", synth_options_.size, "photo width and height")->check(CLI::Range(32, 4096));
-  synth_->add_option("--seed", synth_options_.seed, "random seed");
+  synth_->add_option("--seed", synth_options_.seed, "random seed")->check(CLI::NonNegativeNumber);
 
   prepare_ = app.add_subcommand("prepare", "step 1: sort images into decade folders (10s, 20s, ...)");
   auto* meta = prepare_->add_option("--meta", meta_, "CACD metadata .mat (v5 or v7.3)");
@@ -32,40 +37,47 @@ Commands::Commands(CLI::App& app) {
   meta->excludes(csv);
   prepare_->add_option("--images", prepare_options_.images_dir, "folder of the images")->required();
   prepare_->add_option("--out", prepare_options_.out_dir, "folder to fill with <decade>s/ folders")->required();
-  prepare_->add_option("--per-group", prepare_options_.per_group, "at most this many images per group");
-  prepare_->add_option("--seed", prepare_options_.seed, "shuffle seed");
+  prepare_->add_option("--per-group", prepare_options_.per_group, "at most this many images per group")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
+  prepare_->add_option("--seed", prepare_options_.seed, "shuffle seed")->check(CLI::NonNegativeNumber);
   prepare_->add_flag("--link", prepare_options_.link, "hard-link instead of copying");
+  prepare_->add_flag("--overwrite", prepare_options_.overwrite,
+                     "replace the group folders of an earlier run in --out (without it they are an error)");
 
   split_ = app.add_subcommand("split", "step 2: split each group into train/ and val/");
   split_->add_option("--in", split_options_.in_dir, "folder of group folders")->required();
   split_->add_option("--out", split_options_.out_dir, "folder to write train/ and val/ into")->required();
   split_->add_option("--val-fraction", split_options_.val_fraction, "share of each group for validation");
-  split_->add_option("--seed", split_options_.seed, "split seed");
+  split_->add_option("--seed", split_options_.seed, "split seed")->check(CLI::NonNegativeNumber);
   split_->add_flag("--link", split_options_.link, "hard-link instead of copying");
+  split_->add_flag("--overwrite", split_options_.overwrite,
+                   "replace the train/ and val/ of an earlier run in --out (without it they are an error)");
 
   TrainOptions& t = train_options_;
   train_ = app.add_subcommand("train", "step 3: fine-tune ConvNeXt, write curves, CSVs, heatmap, checkpoint");
   train_->add_option("--data", t.data_dir, "folder with train/ and val/")->required();
   train_->add_option("--out", t.out_dir, "results folder")->required();
   train_->add_option("--weights", t.weights, "checkpoint to start from (torchvision/official .pth, timm .safetensors)");
-  train_->add_option("--epochs", t.epochs, "epochs");
-  train_->add_option("--batch-size", t.batch_size, "batch size");
+  train_->add_option("--epochs", t.epochs, "epochs")->check(CLI::Range(int64_t(1), int64_t(1000000)));
+  train_->add_option("--batch-size", t.batch_size, "batch size")->check(CLI::Range(int64_t(1), int64_t(1000000)));
   train_->add_option("--lr", t.lr, "learning rate");
   train_->add_option("--optimizer", t.optimizer, "adam, adamw or sgd");
-  train_->add_option("--seed", t.seed, "seed of initialisation, shuffling and augmentation");
-  train_->add_option("--image-size", t.image_size, "images are resized to this square size");
-  train_->add_option("--workers", t.workers, "loader threads");
+  train_->add_option("--seed", t.seed, "seed of initialisation, shuffling and augmentation")
+      ->check(CLI::NonNegativeNumber);
+  train_->add_option("--image-size", t.image_size, "images are resized to this square size")->check(kImageSizes);
+  train_->add_option("--workers", t.workers, "loader threads")->check(CLI::Range(0, 256));
   train_->add_option("--device", t.device, "auto, cpu or cuda");
   train_->add_option("--amp", t.amp,
                      "none, or bf16: matrix products in bfloat16, float32 weights (faster on GPUs, AVX512_BF16 CPUs)");
   train_->add_option("--arch", t.arch, "convnext_tiny (or small, base, large; atto, femto, pico, nano)");
-  train_->add_option("--early-stopping", t.early_stopping, "stop after this many epochs without a better val accuracy");
+  train_->add_option("--early-stopping", t.early_stopping, "stop after this many epochs without a better val accuracy")
+      ->check(CLI::Range(int64_t(0), int64_t(1000000)));
   train_->add_flag("--resume", t.resume, "continue from the checkpoint in --out");
 
   evaluate_ = app.add_subcommand("evaluate", "accuracy, per-class accuracy and confusion matrix on val/");
   evaluate_->add_option("--data", eval_data_, "folder with val/")->required();
   evaluate_->add_option("--checkpoint", eval_checkpoint_, "model file written by train")->required();
-  evaluate_->add_option("--image-size", eval_image_size_, "square input size used in training");
+  evaluate_->add_option("--image-size", eval_image_size_, kImageSizeHelp)->check(kImageSizes);
   evaluate_->add_option("--device", model_device_, "auto, cpu or cuda");
 
   embed_ = app.add_subcommand("embed", "features of both splits, saved as .pth tuples (features, labels)");
@@ -73,17 +85,21 @@ Commands::Commands(CLI::App& app) {
   embed_->add_option("--checkpoint", embed_options_.checkpoint, "model file written by train")->required();
   embed_->add_option("--out", embed_options_.out_dir, "folder to write into")->required();
   embed_->add_option("--layer", embed_options_.layer, "logits or pooled");
-  embed_->add_option("--image-size", embed_options_.image_size, "square input size used in training");
+  embed_->add_option("--image-size", embed_options_.image_size, kImageSizeHelp)->check(kImageSizes);
   embed_->add_option("--device", embed_options_.device, "auto, cpu or cuda");
 
   plot_ = app.add_subcommand("plot", "PCA and t-SNE plots of saved features");
   plot_->add_option("--features", plot_options_.features, "a .pth tuple (features, labels)")->required();
   plot_->add_option("--out", plot_options_.out_dir, "folder to write into")->required();
+  plot_->add_option("--classes", plot_options_.class_names,
+                    "legend names of labels 0, 1, ..., comma-separated (default: convnext_classes.txt beside the "
+                    "features, which embed writes, else 10s, 20s, ...)")
+      ->delimiter(',');
 
   predict_ = app.add_subcommand("predict", "top-k classes for images with a trained model");
   predict_->add_option("--weights", predict_weights_, "model file written by train")->required();
   predict_->add_option("--topk", predict_topk_, "classes to print")->check(CLI::Range(1, 1000));
-  predict_->add_option("--image-size", eval_image_size_, "square input size used in training");
+  predict_->add_option("--image-size", eval_image_size_, kImageSizeHelp)->check(kImageSizes);
   predict_->add_flag("--json", predict_json_, "one JSON object per image");
   predict_->add_option("--device", model_device_, "auto, cpu or cuda");
   predict_->add_option("images", predict_images_, "image files")->required();
@@ -94,22 +110,23 @@ Commands::Commands(CLI::App& app) {
 
 namespace {
 
-int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t image_size,
+int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t requested_size,
                  const std::string& device_name) {
   const Device device = models::pick_device(device_name);
-  auto model = load_trained_model(checkpoint).model;
-  model->to(device);
-  model->eval();
-  data::ImageFolder val((fs::path(data_dir) / "val").string(), eval_transform(image_size));
+  const TrainedModel trained = load_trained_model(checkpoint);
+  models::ConvNeXt& model = *trained.model;
+  model.to(device);
+  model.eval();
+  const std::string val_dir = (fs::path(data_dir) / "val").string();
+  data::ImageFolder val(val_dir, eval_transform(input_size_for(trained, requested_size, "evaluate")));
+  check_same_classes(trained, val.classes(), val_dir, "evaluate");
   const int64_t classes = int64_t(val.classes().size());
-  MT_CHECK(classes == model->config().num_classes, "evaluate: ", data_dir, "/val has ", classes,
-           " classes, the checkpoint was trained for ", model->config().num_classes);
   const bool pin = device.is_cuda();
   data::DataLoader loader(val, {.batch_size = 32, .num_workers = 2, .pin_memory = pin});
   std::vector<Tensor> preds, labels;
   NoGradGuard no_grad;
   for (const data::Batch& b : loader.epoch(0)) {
-    preds.push_back(argmax(model->forward(b.inputs.to(device, pin)), 1).to(kCPU));
+    preds.push_back(argmax(model.forward(b.inputs.to(device, pin)), 1).to(kCPU));
     labels.push_back(b.labels);
   }
   const Tensor p = cat(preds), l = cat(labels);
@@ -129,17 +146,21 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
   return 0;
 }
 
-// A fine-tuned model sees what it saw in training (a square resize); a 1000-class ImageNet
-// checkpoint gets the preset its weights were trained with (resize 236, center crop 224).
-int run_predict(const std::string& weights, int64_t topk, bool json, int64_t image_size,
+// A fine-tuned model sees what it saw in training (a square resize at its training size); a
+// 1000-class ImageNet checkpoint gets the preset its weights were trained with (resize 236,
+// center crop 224) unless --image-size asks for a square resize.
+int run_predict(const std::string& weights, int64_t topk, bool json, int64_t requested_size,
                 const std::vector<std::string>& images, const std::string& device_name) {
   const Device device = models::pick_device(device_name);
-  auto [model, names] = load_trained_model(weights);
+  TrainedModel trained = load_trained_model(weights);
+  auto& model = trained.model;
+  const std::vector<std::string>& names = trained.class_names;
   model->to(device);
   model->eval();
   const int64_t classes = model->config().num_classes;
-  const data::transforms::Compose transform =
-      classes == 1000 ? models::imagenet_eval_preset() : eval_transform(image_size);
+  const data::transforms::Compose transform = classes == 1000 && requested_size == 0 && trained.image_size == 0
+                                                  ? models::imagenet_eval_preset()
+                                                  : eval_transform(input_size_for(trained, requested_size, "predict"));
   NoGradGuard no_grad;
   for (const std::string& path : images) {
     const Tensor logits = model->forward(transform(data::read_image(path)).unsqueeze(0).to(device))[0].to(kCPU);
@@ -172,6 +193,9 @@ int Commands::run() {
     const PrepareReport report = prepare(images, prepare_options_);
     for (const auto& [group, n] : report.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
     if (report.missing) std::printf("warning: %lld listed images were not found and were skipped\n", (long long)report.missing);
+    if (report.duplicates)
+      std::printf("warning: %lld listed images repeat the file name of an earlier one in their group and were skipped\n",
+                  (long long)report.duplicates);
     return 0;
   }
   if (split_->parsed()) {

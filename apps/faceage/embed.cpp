@@ -1,6 +1,7 @@
 #include "embed.hpp"
 
 #include <cstdio>
+#include <fstream>
 
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
@@ -14,27 +15,47 @@ namespace faceage {
 
 using namespace minitorch;
 
+std::string class_names_file(const std::string& dir) { return (fs::path(dir) / "convnext_classes.txt").string(); }
+
+void write_class_names(const std::string& dir, const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += name + "\n";
+  write_text_atomic(class_names_file(dir), text);
+}
+
+std::vector<std::string> read_class_names(const std::string& dir) {
+  std::vector<std::string> names;
+  std::ifstream in(class_names_file(dir));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) names.push_back(line);
+  return names;
+}
+
 void embed(const EmbedOptions& o) {
   MT_CHECK(o.layer == "logits" || o.layer == "pooled", "--layer must be logits or pooled, got '", o.layer, "'");
-  MT_CHECK(o.image_size >= 32 && o.batch_size > 0 && o.workers >= 0, "embed: invalid image size, batch size or workers");
+  MT_CHECK(o.image_size == 0 || o.image_size >= 32, "embed: --image-size must be at least 32, got ", o.image_size);
+  MT_CHECK(o.batch_size > 0 && o.workers >= 0, "embed: invalid batch size or workers");
   const Device device = models::pick_device(o.device);
   ensure_writable_dir(o.out_dir, "output");
-  auto model = load_trained_model(o.checkpoint).model;
-  model->to(device);
-  model->eval();
+  const TrainedModel trained = load_trained_model(o.checkpoint);
+  models::ConvNeXt& model = *trained.model;
+  model.to(device);
+  model.eval();
   // Deterministic features: the evaluation transform and dataset order for both splits.
-  const data::transforms::Compose transform = eval_transform(o.image_size);
+  const data::transforms::Compose transform = eval_transform(input_size_for(trained, o.image_size, "embed"));
   for (const char* split : {"train", "val"}) {
-    data::ImageFolder set((fs::path(o.data_dir) / split).string(), transform);
-    MT_CHECK(int64_t(set.classes().size()) == model->config().num_classes || o.layer == "pooled", "embed: ", o.data_dir,
-             "/", split, " has ", set.classes().size(), " classes, the model ", model->config().num_classes);
+    const std::string dir = (fs::path(o.data_dir) / split).string();
+    data::ImageFolder set(dir, transform);
+    // Pooled features need no head of the folder's classes: any images can be embedded.
+    if (o.layer == "logits") check_same_classes(trained, set.classes(), dir, "embed");
+    if (std::string(split) == "train") write_class_names(o.out_dir, set.classes());
     const bool pin = device.is_cuda();
     data::DataLoader loader(set, {.batch_size = o.batch_size, .num_workers = o.workers, .pin_memory = pin});
     std::vector<Tensor> features, labels;
     NoGradGuard no_grad;
     for (const data::Batch& batch : loader.epoch(0)) {
       const Tensor inputs = batch.inputs.to(device, pin);
-      features.push_back((o.layer == "logits" ? model->forward(inputs) : model->features(inputs)).to(kCPU));
+      features.push_back((o.layer == "logits" ? model.forward(inputs) : model.features(inputs)).to(kCPU));
       labels.push_back(batch.labels);
     }
     const std::string path = (fs::path(o.out_dir) / (std::string("convnext_") + split + "_features.pth")).string();

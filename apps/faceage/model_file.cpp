@@ -11,28 +11,66 @@ namespace faceage {
 
 using namespace minitorch;
 
-TrainedModel load_trained_model(const std::string& path, const std::string& arch_if_unknown) {
-  SafetensorsMetadata meta;
-  const nn::NamedTensors tensors = models::read_weights_file(path, &meta);
-  const std::string arch = meta.count("arch") ? meta.at("arch") : arch_if_unknown;
-  const int64_t classes = models::head_classes(tensors);  // the checkpoint's own class count
-  MT_CHECK(classes > 0, path, ": no classifier weights (classifier.2.weight) in this checkpoint");
-  models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(arch);
-  config.num_classes = classes;
+namespace {
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+}  // namespace
+
+TrainedModel load_trained_model(const std::string& path) {
   TrainedModel out;
-  out.model = std::make_unique<models::ConvNeXt>(config);
-  const auto report = models::load_convnext_weights(*out.model, tensors);
-  std::fprintf(stderr, "faceage: %s from %s\n", report.message.c_str(), path.c_str());
-  // Class names: those `faceage train` saved, ImageNet's for a 1000-class checkpoint, else none.
-  if (meta.count("classes")) {
-    std::string line;
-    for (std::istringstream lines(meta.at("classes")); std::getline(lines, line);) out.class_names.push_back(line);
-    MT_CHECK(int64_t(out.class_names.size()) == classes, path, ": its metadata names ", out.class_names.size(),
-             " classes but the model has ", classes);
-  } else if (classes == 1000) {
-    out.class_names = models::imagenet_class_names();
+  try {
+    SafetensorsMetadata meta;
+    const nn::NamedTensors tensors = models::read_weights_file(path, &meta);
+    models::ConvNeXtConfig config = models::convnext_config_of(tensors);
+    MT_CHECK(config.num_classes > 0, "no classifier weights (classifier.2.weight)");
+    out.arch = meta.count("arch") ? meta.at("arch") : models::convnext_variant_name(config);
+    out.model = std::make_unique<models::ConvNeXt>(config);
+    const auto report = models::load_convnext_weights(*out.model, tensors);
+    std::fprintf(stderr, "faceage: %s from %s\n", report.message.c_str(), path.c_str());
+    // Class names: those `faceage train` saved, ImageNet's for a 1000-class checkpoint, else none.
+    if (meta.count("classes")) {
+      std::string line;
+      for (std::istringstream lines(meta.at("classes")); std::getline(lines, line);) out.class_names.push_back(line);
+      out.class_names_saved = true;
+      MT_CHECK(int64_t(out.class_names.size()) == config.num_classes, "its metadata names ", out.class_names.size(),
+               " classes but the model has ", config.num_classes);
+    } else if (config.num_classes == 1000) {
+      out.class_names = models::imagenet_class_names();
+    }
+    if (meta.count(kImageSizeKey)) {
+      const std::string& size = meta.at(kImageSizeKey);
+      char* end = nullptr;
+      out.image_size = std::strtoll(size.c_str(), &end, 10);
+      MT_CHECK(*end == '\0' && out.image_size >= 32, "its metadata gives the image size '", size,
+               "' (expected a whole number of at least 32)");
+    }
+  } catch (const Error& e) {
+    detail::fail("model file ", path, ": ", e.what());
   }
   return out;
+}
+
+int64_t input_size_for(const TrainedModel& m, int64_t requested, const char* command) {
+  if (requested == 0) return m.image_size > 0 ? m.image_size : 224;
+  if (m.image_size > 0 && requested != m.image_size)
+    std::fprintf(stderr, "faceage %s: note: the model was trained on %lldx%lld images; --image-size gives %lldx%lld\n",
+                 command, (long long)m.image_size, (long long)m.image_size, (long long)requested, (long long)requested);
+  return requested;
+}
+
+void check_same_classes(const TrainedModel& m, const std::vector<std::string>& folder_classes, const std::string& folder,
+                        const char* command) {
+  const int64_t classes = m.model->config().num_classes;
+  MT_CHECK(int64_t(folder_classes.size()) == classes, command, ": ", folder, " has ", folder_classes.size(),
+           " class folders (", joined(folder_classes), "), the model was trained for ", classes, " classes");
+  // A model `faceage train` wrote knows its class names: folders in another order or renamed
+  // would pair each image with another class's output.
+  if (m.class_names_saved)
+    MT_CHECK(folder_classes == m.class_names, command, ": the class folders of ", folder, " (", joined(folder_classes),
+             ") are not the classes the model was trained on (", joined(m.class_names), ")");
 }
 
 }  // namespace faceage

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "embed.hpp"
 #include "files.hpp"
 #include "minitorch/io/pth.hpp"
 #include "outputs.hpp"
@@ -44,8 +45,14 @@ void plot_features(const PlotOptions& o) {
     labels.push_back(int(v));
     max_label = std::max(max_label, int(v));
   }
+  // The legend's names: --classes, else those faceage embed wrote beside the features, else the
+  // tutorial's age groups (its features files carry no names).
   std::vector<std::string> names = o.class_names;
-  for (int k = int(names.size()); k <= max_label; ++k) names.push_back(std::to_string(10 * (k + 1)) + "s");
+  if (names.empty()) names = read_class_names(fs::path(o.features).parent_path().string());
+  if (names.empty())
+    for (int k = 0; k <= max_label; ++k) names.push_back(std::to_string(10 * (k + 1)) + "s");
+  MT_CHECK(max_label < int(names.size()), o.features, ": its labels go up to ", max_label, " but there are ",
+           names.size(), " class names");
   const fs::path out(o.out_dir);
 
   const Pca2d pca = pca_2d(features);

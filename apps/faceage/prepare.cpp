@@ -3,6 +3,8 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "files.hpp"
@@ -13,15 +15,43 @@ namespace faceage {
 
 using minitorch::Generator;
 
+namespace {
+
+// `name` with NUL bytes shown as \0, so that an error message is not cut at the first one.
+std::string printable(const std::string& name) {
+  std::string out;
+  for (char c : name) out += c == '\0' ? std::string("\\0") : std::string(1, c);
+  return out;
+}
+
+void check_entry(const LabelledImage& image, const std::string& where) {
+  MT_CHECK(!image.file.empty(), where, ": the file name is empty");
+  MT_CHECK(image.file.find('\0') == std::string::npos, where, ": the file name '", printable(image.file),
+           "' holds a NUL byte (is the file cut short?)");
+  const fs::path path(image.file);
+  bool climbs = false;
+  for (const fs::path& part : path) climbs |= part == "..";
+  MT_CHECK(path.is_relative() && !climbs, where, ": the file name '", image.file,
+           "' must be relative to the image folder, without '..'");
+  MT_CHECK(image.age >= 0 && image.age < 200, where, ": the age ", image.age,
+           " is not a plausible age in years (expected 0 to 199)");
+}
+
+}  // namespace
+
 std::vector<LabelledImage> read_mat_labels(const std::string& mat_path) {
   const minitorch::CacdImageMeta meta = minitorch::read_cacd_image_meta(mat_path);
   std::vector<LabelledImage> out;
   out.reserve(meta.size());
-  for (size_t i = 0; i < meta.size(); ++i) out.push_back({meta.name[i], meta.age[i]});
+  for (size_t i = 0; i < meta.size(); ++i) {
+    out.push_back({meta.name[i], meta.age[i]});
+    check_entry(out.back(), mat_path + ": celebrityImageData entry " + std::to_string(i + 1));
+  }
   return out;
 }
 
 std::vector<LabelledImage> read_csv_labels(const std::string& csv_path) {
+  MT_CHECK(!fs::is_directory(csv_path), "--csv ", csv_path, " is a folder (expected a CSV file of file,age rows)");
   std::ifstream in(csv_path);
   MT_CHECK(in.good(), "cannot open CSV ", csv_path);
   std::vector<LabelledImage> out;
@@ -36,39 +66,92 @@ std::vector<LabelledImage> read_csv_labels(const std::string& csv_path) {
     char* end = nullptr;
     const long long value = std::strtoll(age.c_str(), &end, 10);
     if (number == 1 && (end == age.c_str() || *end != '\0')) continue;  // a header line
-    MT_CHECK(end != age.c_str() && *end == '\0' && value >= 0 && value < 200, csv_path, ":", number,
-             ": the age '", age, "' is not a whole number of years");
+    MT_CHECK(end != age.c_str() && *end == '\0', csv_path, ":", number, ": the age '", age,
+             "' is not a whole number of years");
     out.push_back({file, value});
+    check_entry(out.back(), csv_path + ":" + std::to_string(number));
   }
   MT_CHECK(!out.empty(), "CSV ", csv_path, " has no 'file,age' rows");
   return out;
 }
+
+namespace {
+
+bool is_decade_folder(const fs::path& dir) {
+  static const std::regex decade(R"(\d*0s)");
+  return std::regex_match(dir.filename().string(), decade);
+}
+
+// The folders an earlier run left where this one writes: an error naming them, or with
+// `overwrite`, removed.
+void clear_earlier_run(const std::vector<fs::path>& folders, bool overwrite, const char* command) {
+  for (const fs::path& dir : folders) {
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) continue;
+    if (overwrite) {
+      fs::remove_all(dir, ec);
+      MT_CHECK(!ec, command, ": cannot remove ", dir.string(), ": ", ec.message());
+    } else {
+      MT_CHECK(fs::is_empty(dir, ec), command, ": ", dir.string(), " already holds files of an earlier run, which ",
+               "would mix with this one's; pass --overwrite to replace them, or choose another --out");
+    }
+  }
+}
+
+// Whether `inner` is `outer` or lies inside it (both made absolute, symbolic links resolved).
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  auto normal = [](const fs::path& p) {
+    fs::path n = fs::weakly_canonical(fs::absolute(p));
+    return n.has_filename() ? n : n.parent_path();  // without a trailing "/"
+  };
+  const fs::path a = normal(inner), b = normal(outer);
+  auto i = a.begin();
+  for (auto j = b.begin(); j != b.end(); ++j, ++i)
+    if (i == a.end() || *i != *j) return false;
+  return true;
+}
+
+}  // namespace
 
 PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOptions& o) {
   MT_CHECK(o.per_group > 0, "--per-group must be positive, got ", o.per_group);
   MT_CHECK(!images.empty(), "no labelled images to prepare");
   MT_CHECK(fs::is_directory(o.images_dir), "image folder ", o.images_dir, " does not exist");
   ensure_writable_dir(o.out_dir, "output");
+  std::vector<fs::path> decade_folders;
+  for (const fs::path& dir : list_subdirs(o.out_dir))
+    if (is_decade_folder(dir)) decade_folders.push_back(dir);
+  clear_earlier_run(decade_folders, o.overwrite, "prepare");
   // Shuffle (Fisher-Yates with a seeded generator), as the tutorial's random.shuffle.
   std::vector<LabelledImage> order = images;
   Generator gen(o.seed);
   const auto draws = minitorch::rand({int64_t(order.size())}, {.dtype = minitorch::kFloat64}, &gen).to_vector<double>();
   for (size_t i = order.size(); i-- > 1;) std::swap(order[i], order[std::min(i, size_t(draws[i] * double(i + 1)))]);
   std::map<std::string, int64_t> counts;
+  std::set<fs::path> written;
   PrepareReport report;
   for (const LabelledImage& image : order) {
     const std::string group = age_group(image.age);
-    if (counts[group] >= o.per_group) continue;
+    int64_t& count = counts[group];
+    if (count >= o.per_group) continue;
     const fs::path from = fs::path(o.images_dir) / image.file;
     if (!fs::exists(from)) {
       ++report.missing;
       continue;
     }
-    copy_or_link(from, fs::path(o.out_dir) / group / fs::path(image.file).filename(), o.link);
-    ++counts[group];
+    // Names are flattened into the group folder: a name listed twice (or two folders' files
+    // of one name) would overwrite the first copy.
+    const fs::path to = fs::path(o.out_dir) / group / fs::path(image.file).filename();
+    if (!written.insert(to).second) {
+      ++report.duplicates;
+      continue;
+    }
+    copy_or_link(from, to, o.link);
+    ++count;
   }
-  MT_CHECK(!counts.empty(), "none of the ", images.size(), " listed images exists in ", o.images_dir);
-  for (const auto& [group, n] : counts) report.groups.emplace_back(group, n);
+  for (const auto& [group, n] : counts)
+    if (n > 0) report.groups.emplace_back(group, n);
+  MT_CHECK(!report.groups.empty(), "prepare: none of the ", images.size(), " listed images exists in ", o.images_dir);
   return report;
 }
 
@@ -76,16 +159,26 @@ std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const Spl
   MT_CHECK(o.val_fraction > 0 && o.val_fraction < 1, "--val-fraction must be between 0 and 1, got ", o.val_fraction);
   const auto classes = list_subdirs(o.in_dir);
   MT_CHECK(!classes.empty(), "folder ", o.in_dir, " has no class folders (expected e.g. 10s, 20s, ...)");
-  ensure_writable_dir(o.out_dir, "output");
-  std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> sizes;
+  MT_CHECK(!is_within(o.out_dir, o.in_dir), "split: --out ", o.out_dir, " lies inside --in ", o.in_dir,
+           "; its train/ and val/ would become class folders of the input");
+  // Every class keeps at least one image on each side (checked before anything is written).
+  std::vector<std::vector<fs::path>> files_of;
   for (const fs::path& dir : classes) {
-    const auto files = list_images(dir);
-    MT_CHECK(files.size() >= 2, "class folder ", dir.string(), " has ", files.size(),
-             " images; at least 2 are needed to split");
+    files_of.push_back(list_images(dir));
+    const int64_t n = int64_t(files_of.back().size());
+    MT_CHECK(n >= 2, "class folder ", dir.string(), " has ", n, " images; at least 2 are needed to split");
+    MT_CHECK(n - int64_t(std::ceil(double(n) * o.val_fraction)) >= 1, "split: --val-fraction ", o.val_fraction,
+             " leaves no training image of the ", n, " in ", dir.string());
+  }
+  ensure_writable_dir(o.out_dir, "output");
+  clear_earlier_run({fs::path(o.out_dir) / "train", fs::path(o.out_dir) / "val"}, o.overwrite, "split");
+  std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> sizes;
+  for (size_t c = 0; c < classes.size(); ++c) {
+    const std::vector<fs::path>& files = files_of[c];
     Generator gen(o.seed);
     const auto perm = minitorch::randperm(int64_t(files.size()), &gen).to_vector<int64_t>();
     const int64_t n_val = int64_t(std::ceil(double(files.size()) * o.val_fraction));
-    const std::string name = dir.filename().string();
+    const std::string name = classes[c].filename().string();
     for (size_t i = 0; i < perm.size(); ++i) {
       const fs::path& f = files[size_t(perm[i])];
       copy_or_link(f, fs::path(o.out_dir) / (int64_t(i) < n_val ? "val" : "train") / name / f.filename(), o.link);

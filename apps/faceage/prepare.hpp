@@ -10,6 +10,8 @@ struct LabelledImage {
   std::string file;  // path relative to the image folder
   int64_t age = 0;
 };
+// Both readers check every entry: a non-empty relative file name that stays inside the image
+// folder (no "..", no NUL byte: a cut-short .mat shows as one) and an age in [0, 200) years.
 
 // (age, file) pairs from CACD's celebrity2000_meta.mat (v5) or celebrity2000.mat (v7.3).
 std::vector<LabelledImage> read_mat_labels(const std::string& mat_path);
@@ -21,13 +23,16 @@ struct PrepareOptions {
   int64_t per_group = 200;  // at most this many images per decade folder
   uint64_t seed = 0;
   bool link = false;        // hard-link instead of copying
+  bool overwrite = false;   // replace the decade folders of an earlier run (else they are an error)
 };
 struct PrepareReport {
   std::vector<std::pair<std::string, int64_t>> groups;  // folder name, images
   int64_t missing = 0;                                  // listed files that do not exist
+  int64_t duplicates = 0;                               // listed again, or with a copied file's name
 };
 // Shuffles the pairs (seeded), then copies up to per_group images of each decade into
-// out_dir/<group>s/, as the tutorial's step 1.
+// out_dir/<group>s/, as the tutorial's step 1. Decade folders already in out_dir (an earlier
+// run's, which would mix with this one's) are an error, or removed first with `overwrite`.
 PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOptions& options);
 
 struct SplitOptions {
@@ -35,9 +40,12 @@ struct SplitOptions {
   double val_fraction = 0.2;
   uint64_t seed = 42;
   bool link = false;
+  bool overwrite = false;  // replace out_dir/train and out_dir/val of an earlier run (else an error)
 };
 // For each class folder: a seeded permutation, the first ceil(n * val_fraction) images to
 // out_dir/val/<class>/, the rest to out_dir/train/<class>/ (sklearn's train_test_split sizes).
+// Each class must keep at least one image on each side; out_dir may not lie inside in_dir, and
+// an earlier run's train/ and val/ there are an error, or removed first with `overwrite`.
 std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const SplitOptions& options);
 
 }  // namespace faceage

@@ -25,6 +25,7 @@ void save_run_state(const std::string& dir, const models::ConvNeXt& model, const
     s.metrics["actual"].push_back(double(p.actual));
   }
   s.info["arch"] = o.arch;
+  s.info["image_size"] = std::to_string(o.image_size);
   s.info["optimizer"] = o.optimizer;
   std::string classes;
   for (const auto& c : r.classes) classes += (classes.empty() ? "" : ",") + c;
@@ -32,9 +33,18 @@ void save_run_state(const std::string& dir, const models::ConvNeXt& model, const
   save_checkpoint(dir, s);
 }
 
-int64_t load_run_state(const std::string& dir, models::ConvNeXt& model, optim::Optimizer& optimizer, TrainResult& r) {
+int64_t load_run_state(const std::string& dir, models::ConvNeXt& model, optim::Optimizer& optimizer, TrainResult& r,
+                       const TrainOptions& o) {
   MT_CHECK(has_checkpoint(dir), "--resume: no checkpoint in ", dir, " (train without --resume first)");
   const TrainingState s = load_checkpoint(dir);
+  // The run goes on as it started: same architecture and image size (older checkpoints did not
+  // record the size).
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"arch", o.arch},
+                                   {"image_size", std::to_string(o.image_size)}}) {
+    const std::string option = key == "arch" ? "--arch" : "--image-size";
+    MT_CHECK(!s.info.count(key) || s.info.at(key) == value, "--resume: the run in ", dir, " was trained with ", option,
+             " ", s.info.at(key), ", not ", value, " (give ", option, " ", s.info.at(key), ", or start a new --out)");
+  }
   std::string classes;
   for (const auto& c : r.classes) classes += (classes.empty() ? "" : ",") + c;
   MT_CHECK(s.info.count("classes") && s.info.at("classes") == classes, "--resume: the checkpoint in ", dir,
@@ -53,6 +63,10 @@ int64_t load_run_state(const std::string& dir, models::ConvNeXt& model, optim::O
   r.predictions.clear();
   for (size_t i = 0; i < pe.size() && i < p.size() && i < a.size(); ++i)
     r.predictions.push_back({int64_t(pe[i]), int64_t(p[i]), int64_t(a[i])});
+  MT_CHECK(s.epoch >= 1 && size_t(s.epoch) == r.epochs.size(), "--resume: the checkpoint in ", dir, " says ", s.epoch,
+           " epochs are done but holds the results of ", r.epochs.size());
+  MT_CHECK(s.epoch < o.epochs, "--resume: the run in ", dir, " has already done ", s.epoch,
+           s.epoch == 1 ? " epoch" : " epochs", "; give --epochs above ", s.epoch, " to train it further");
   return s.epoch;
 }
 

@@ -16,6 +16,7 @@
 #include "minitorch/optim/early_stopping.hpp"
 #include "minitorch/optim/optimizer.hpp"
 #include "models/convnext.hpp"
+#include "model_file.hpp"
 #include "models/convnext_weights.hpp"
 #include "progress.hpp"
 #include "run_state.hpp"
@@ -73,6 +74,7 @@ TrainResult train(const TrainOptions& o) {
   const Device device = models::pick_device(o.device);
   std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
   ensure_writable_dir(o.out_dir, "output");
+  ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");  // before an epoch's work, not after it
   manual_seed(o.seed);
 
   data::ImageFolder train_set((fs::path(o.data_dir) / "train").string(), train_transform(o.image_size));
@@ -86,8 +88,12 @@ TrainResult train(const TrainOptions& o) {
   config.num_classes = num_classes;
   models::ConvNeXt model(config);
   if (!o.weights.empty()) {
-    std::printf("%s\n", models::load_convnext_weights(model, models::read_weights_file(o.weights)).message.c_str());
-  } else {
+    try {
+      std::printf("%s\n", models::load_convnext_weights(model, models::read_weights_file(o.weights)).message.c_str());
+    } catch (const Error& e) {
+      detail::fail("--weights ", o.weights, ": ", e.what());
+    }
+  } else if (!o.resume) {
     std::printf("No --weights given: %s starts from random initialisation\n", o.arch.c_str());
   }
   model.to(device);  // before the optimizer takes the parameters
@@ -97,7 +103,7 @@ TrainResult train(const TrainOptions& o) {
   result.classes = train_set.classes();
   int64_t first_epoch = 0;
   if (o.resume) {
-    first_epoch = load_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result);
+    first_epoch = load_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result, o);
     std::printf("Resuming after epoch %lld\n", (long long)first_epoch);
   }
   // On the GPU, batches are loaded into pinned memory and copied without blocking.
@@ -153,6 +159,10 @@ TrainResult train(const TrainOptions& o) {
       bar.finish();
       if (interrupted) break;
       const double loss_avg = loss_sum / double(total), acc = double(correct) / double(total);
+      // A loss of NaN or inf stays so: the weights are already spoilt, and so would every output be.
+      MT_CHECK(std::isfinite(loss_avg), "training diverged: the ", training ? "train" : "val", " loss of epoch ",
+               epoch + 1, " is ", loss_avg, " (try a lower --lr)",
+               epoch > 0 ? "; the checkpoint of the last complete epoch is in " + checkpoint_dir(o.out_dir) : "");
       std::printf("%s Loss: %.4f Acc: %.4f\n", training ? "train" : "val", loss_avg, acc);
       std::fflush(stdout);
       (training ? er.train_loss : er.val_loss) = loss_avg;
@@ -174,7 +184,8 @@ TrainResult train(const TrainOptions& o) {
   }
   std::signal(SIGINT, previous_handler);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  models::save_convnext_weights(model_file(o.out_dir), model, o.arch, result.classes);
+  models::save_convnext_weights(model_file(o.out_dir), model, o.arch, result.classes,
+                                {{kImageSizeKey, std::to_string(o.image_size)}});
   std::printf("Training complete\n");
   return result;
 }

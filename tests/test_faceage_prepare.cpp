@@ -1,0 +1,124 @@
+// faceage's steps 1 and 2 (prepare, split) on made-up files: what they refuse, what they count,
+// and that a second run never mixes with an earlier one's files.
+#include <filesystem>
+#include <fstream>
+
+#include "helpers.hpp"
+#include "prepare.hpp"
+
+namespace fs = std::filesystem;
+using namespace mt;
+
+namespace {
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+size_t files_below(const fs::path& dir) {
+  size_t n = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) n += entry.is_regular_file();
+  return n;
+}
+
+// A fresh folder under /tmp for one test case.
+fs::path fresh(const char* name) {
+  const fs::path root = fs::temp_directory_path() / name;
+  fs::remove_all(root);
+  fs::create_directories(root);
+  return root;
+}
+
+}  // namespace
+
+TEST_CASE("prepare: names and ages are checked, repeated names skipped and counted") {
+  const fs::path root = fresh("faceage_prepare_test");
+  write_file(root / "images" / "15_Ann_0001.jpg", "a");
+  write_file(root / "images" / "27_Bo_0001.jpg", "b");
+  write_file(root / "images" / "more" / "15_Ann_0001.jpg", "c");  // another folder's file of the same name
+  write_file(root / "labels.csv",
+             "file,age\n15_Ann_0001.jpg,15\n27_Bo_0001.jpg,27\n15_Ann_0001.jpg,15\nmore/15_Ann_0001.jpg,17\n"
+             "absent.jpg,33\n");
+  faceage::PrepareOptions o;
+  o.images_dir = (root / "images").string();
+  o.out_dir = (root / "sorted").string();
+  const faceage::PrepareReport report = faceage::prepare(faceage::read_csv_labels((root / "labels.csv").string()), o);
+  REQUIRE(report.groups.size() == 2);
+  CHECK(report.groups[0] == std::pair<std::string, int64_t>{"10s", 1});
+  CHECK(report.groups[1] == std::pair<std::string, int64_t>{"20s", 1});
+  CHECK(report.missing == 1);
+  CHECK(report.duplicates == 2);
+  CHECK(files_below(root / "sorted") == 2);  // the counts are the files written
+
+  // Entries that would leave the image folder, or that a cut-short file shows, are errors
+  // naming the file and line.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"../x.jpg,20", "labels_bad.csv:2: the file name '../x.jpg' must be relative to the image folder, without '..'"},
+      {"/etc/x.jpg,20", "must be relative"},
+      {",20", "labels_bad.csv:2: the file name is empty"},
+      {std::string("a\0b.jpg,20", 10), "holds a NUL byte"},
+      {"x.jpg,250", "labels_bad.csv:2: the age 250 is not a plausible age in years"},
+      {"x.jpg,2.5", "is not a whole number of years"},
+  };
+  for (const auto& [row, fragment] : bad) {
+    CAPTURE(fragment);
+    write_file(root / "labels_bad.csv", "file,age\n" + row + "\n");
+    CHECK_THROWS_WITH_FRAGMENT(faceage::read_csv_labels((root / "labels_bad.csv").string()), fragment);
+  }
+  CHECK_THROWS_WITH_FRAGMENT(faceage::read_csv_labels(root.string()), "is a folder");
+  fs::remove_all(root);
+}
+
+TEST_CASE("prepare: an earlier run's group folders are refused, or replaced with overwrite") {
+  const fs::path root = fresh("faceage_prepare_again_test");
+  write_file(root / "images" / "15_Ann_0001.jpg", "a");
+  write_file(root / "images" / "27_Bo_0001.jpg", "b");
+  const std::vector<faceage::LabelledImage> images = {{"15_Ann_0001.jpg", 15}, {"27_Bo_0001.jpg", 27}};
+  faceage::PrepareOptions o;
+  o.images_dir = (root / "images").string();
+  o.out_dir = (root / "sorted").string();
+  faceage::prepare(images, o);
+  write_file(root / "sorted" / "70s" / "old.jpg", "old");  // a group this run does not write
+  write_file(root / "sorted" / "notes.txt", "kept");       // not a group folder: left alone
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare(images, o), "already holds files of an earlier run");
+  o.overwrite = true;
+  const auto report = faceage::prepare(images, o);
+  CHECK(report.groups.size() == 2);
+  CHECK_FALSE(fs::exists(root / "sorted" / "70s"));
+  CHECK(fs::exists(root / "sorted" / "notes.txt"));
+  CHECK(files_below(root / "sorted") == 3);
+
+  // None of the listed files exists: an error, not an empty result.
+  o.images_dir = (root / "sorted" / "10s").string();
+  o.out_dir = (root / "elsewhere").string();
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"absent.jpg", 30}}, o), "none of the 1 listed images exists");
+  fs::remove_all(root);
+}
+
+TEST_CASE("split: both sides keep images, the output stays out of the input, an earlier run is refused") {
+  const fs::path root = fresh("faceage_split_test");
+  for (const char* group : {"10s", "20s"})
+    for (int i = 0; i < 4; ++i) write_file(root / "sorted" / group / (std::to_string(i) + ".jpg"), group);
+  faceage::SplitOptions o;
+  o.in_dir = (root / "sorted").string();
+  o.out_dir = (root / "split").string();
+  o.val_fraction = 0.9;  // ceil(4 * 0.9) = 4 for validation, none to train on
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "--val-fraction 0.9 leaves no training image of the 4 in");
+  CHECK_FALSE(fs::exists(root / "split"));  // checked before anything is written
+  o.val_fraction = 0.2;
+  o.out_dir = (root / "sorted" / "x").string();
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "lies inside --in");
+  o.out_dir = (root / "sorted" / ".." / "sorted/").string();
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "lies inside --in");
+  o.out_dir = (root / "sorted_split").string();  // a sibling whose name starts like the input's
+  CHECK(faceage::split(o).size() == 2);
+
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "sorted_split/train already holds files of an earlier run");
+  o.overwrite = true;
+  o.seed = 7;
+  const auto sizes = faceage::split(o);
+  CHECK(sizes[0].second == std::pair<int64_t, int64_t>{3, 1});
+  CHECK(files_below(root / "sorted_split") == 8);  // no image of the first run left over
+  fs::remove_all(root);
+}
