@@ -215,7 +215,8 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK(wrong_classes.err.find("are not the classes the model was trained on (10s, 20s, 30s, 40s, 50s, 60s)") !=
         std::string::npos);
   // embed wrote the class names beside the features, and plot named its legend with them.
-  CHECK(read_all(out / "convnext_classes.txt") == "10s\n20s\n30s\n40s\n50s\n60s\n");
+  for (const char* split : {"train", "val"})
+    CHECK(read_all(out / (std::string("convnext_") + split + "_features.classes.txt")) == "10s\n20s\n30s\n40s\n50s\n60s\n");
 
   // --resume continues from the checkpoint: one more epoch on top of the two, this one under
   // bf16 autocast (--amp bf16), which needs nothing from the checkpoint.
@@ -236,6 +237,22 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   t.image_size = 32;
   t.arch = "convnext_femto";
   CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --arch convnext_atto, not convnext_femto");
+  t.arch = "convnext_atto";
+  t.optimizer = "sgd";
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --optimizer adam, not sgd");
+  t.optimizer = "adam";
+  // Without --resume, the earlier run's checkpoint is an error, or replaced with --overwrite.
+  t.resume = false;
+  t.amp = "none";
+  t.epochs = 1;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "holds the checkpoint of an earlier run");
+  t.overwrite = true;
+  CHECK(faceage::train(t).epochs.size() == 1);
+  CHECK(load_checkpoint(faceage::checkpoint_dir(t.out_dir)).epoch == 1);
+  // plot's legend names: an empty one is an error naming the option.
+  const auto empty_name = run("plot --features " + po.features + " --out " + t.out_dir + " --classes a,,c,d,e,f");
+  CHECK(empty_name.status == 1);
+  CHECK(empty_name.err.find("--classes: name 2 is empty") != std::string::npos);
   // Weights of another architecture name both.
   const auto femto = run("train --data " + split_dir + " --out " + (root / "femto").string() +
                          " --arch convnext_femto --image-size 32 --epochs 1 --weights " + e.checkpoint);
@@ -293,6 +310,7 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
                            "train --data /tmp --out /tmp/faceage_bad --epochs 99999999999999999999",
                            "train --data /tmp --out /tmp/faceage_bad --batch-size 0",
                            "train --data /tmp --out /tmp/faceage_bad --epochs 0",
+                           "train --data /tmp --out /tmp/faceage_bad --seed 99999999999999999999",
                            "evaluate --data /tmp --checkpoint x.safetensors --image-size 3",
                            "synth --out /tmp/faceage_bad --seed -1"}) {
     CAPTURE(args);

@@ -16,9 +16,11 @@ void write_file(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// The files below `dir`, without the records of the runs (.faceage-prepare, .faceage-split).
 size_t files_below(const fs::path& dir) {
   size_t n = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) n += entry.is_regular_file();
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    n += entry.is_regular_file() && entry.path().filename().string().rfind(".faceage-", 0) != 0;
   return n;
 }
 
@@ -70,29 +72,40 @@ TEST_CASE("prepare: names and ages are checked, repeated names skipped and count
   fs::remove_all(root);
 }
 
-TEST_CASE("prepare: an earlier run's group folders are refused, or replaced with overwrite") {
+TEST_CASE("prepare: an earlier run's folders are refused or replaced, the user's never removed") {
   const fs::path root = fresh("faceage_prepare_again_test");
   write_file(root / "images" / "15_Ann_0001.jpg", "a");
   write_file(root / "images" / "27_Bo_0001.jpg", "b");
+  write_file(root / "images" / "71_Cy_0001.jpg", "c");
   const std::vector<faceage::LabelledImage> images = {{"15_Ann_0001.jpg", 15}, {"27_Bo_0001.jpg", 27}};
   faceage::PrepareOptions o;
   o.images_dir = (root / "images").string();
   o.out_dir = (root / "sorted").string();
-  faceage::prepare(images, o);
-  write_file(root / "sorted" / "70s" / "old.jpg", "old");  // a group this run does not write
-  write_file(root / "sorted" / "notes.txt", "kept");       // not a group folder: left alone
-  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare(images, o), "already holds files of an earlier run");
+  std::vector<faceage::LabelledImage> with_70s = images;
+  with_70s.push_back({"71_Cy_0001.jpg", 71});
+  faceage::prepare(with_70s, o);
+  write_file(root / "sorted" / "1990s" / "holiday.txt", "the user's");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare(images, o), "holds the files of an earlier run, which would mix");
+  // Nothing listed exists: an error before anything is removed.
   o.overwrite = true;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"absent.jpg", 30}}, o), "none of the 1 listed images exists");
+  CHECK(files_below(root / "sorted") == 4);
+  // --overwrite replaces the earlier run's groups, 70s included, and leaves the user's folder.
   const auto report = faceage::prepare(images, o);
   CHECK(report.groups.size() == 2);
   CHECK_FALSE(fs::exists(root / "sorted" / "70s"));
-  CHECK(fs::exists(root / "sorted" / "notes.txt"));
-  CHECK(files_below(root / "sorted") == 3);
+  CHECK(fs::exists(root / "sorted" / "1990s" / "holiday.txt"));
+  CHECK(files_below(root / "sorted") == 3);  // two images and holiday.txt
 
-  // None of the listed files exists: an error, not an empty result.
+  // Never removed: a folder no run wrote, or one that holds the input.
+  write_file(root / "mine" / "10s" / "notes.txt", "the user's");
+  o.out_dir = (root / "mine").string();
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare(images, o), "mine/10s already exists and was not written by faceage");
+  CHECK(fs::exists(root / "mine" / "10s" / "notes.txt"));
+  o.out_dir = (root / "sorted").string();
   o.images_dir = (root / "sorted" / "10s").string();
-  o.out_dir = (root / "elsewhere").string();
-  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"absent.jpg", 30}}, o), "none of the 1 listed images exists");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"15_Ann_0001.jpg", 15}}, o), "which holds the input");
+  CHECK(fs::exists(root / "sorted" / "10s" / "15_Ann_0001.jpg"));
   fs::remove_all(root);
 }
 
@@ -114,11 +127,15 @@ TEST_CASE("split: both sides keep images, the output stays out of the input, an 
   o.out_dir = (root / "sorted_split").string();  // a sibling whose name starts like the input's
   CHECK(faceage::split(o).size() == 2);
 
-  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "sorted_split/train already holds files of an earlier run");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "sorted_split/train holds the files of an earlier run");
   o.overwrite = true;
   o.seed = 7;
   const auto sizes = faceage::split(o);
   CHECK(sizes[0].second == std::pair<int64_t, int64_t>{3, 1});
   CHECK(files_below(root / "sorted_split") == 8);  // no image of the first run left over
+  // A split of the earlier split's train/ into the same --out would remove its own input.
+  o.in_dir = (root / "sorted_split" / "train").string();
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "sorted_split/train, which holds the input");
+  CHECK(files_below(root / "sorted_split") == 8);
   fs::remove_all(root);
 }

@@ -1,7 +1,9 @@
 #include "commands.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 
 #include "files.hpp"
 #include "minitorch/minitorch.hpp"
@@ -20,6 +22,17 @@ using namespace minitorch;
 
 namespace {
 const CLI::Range kImageSizes(int64_t(32), int64_t(4096));
+// A seed is a whole number from 0 to 2^64 - 1 (CLI11 itself would wrap "-5" and clamp larger
+// numbers).
+const CLI::Validator kSeed(
+    [](std::string& text) -> std::string {
+      uint64_t value = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+        return "expected a whole number from 0 to 18446744073709551615, got '" + text + "'";
+      return "";
+    },
+    "SEED");
 const char* const kImageSizeHelp = "square input size (default: the size the model was trained at)";
 }  // namespace
 
@@ -29,7 +42,7 @@ Commands::Commands(CLI::App& app) {
   synth_->add_option("--identities", synth_options_.identities, "people")->check(CLI::Range(1, 100000));
   synth_->add_option("--per-identity", synth_options_.per_identity, "photos per person")->check(CLI::Range(1, 100000));
   synth_->add_option("--size", synth_options_.size, "photo width and height")->check(CLI::Range(32, 4096));
-  synth_->add_option("--seed", synth_options_.seed, "random seed")->check(CLI::NonNegativeNumber);
+  synth_->add_option("--seed", synth_options_.seed, "random seed")->check(kSeed);
 
   prepare_ = app.add_subcommand("prepare", "step 1: sort images into decade folders (10s, 20s, ...)");
   auto* meta = prepare_->add_option("--meta", meta_, "CACD metadata .mat (v5 or v7.3)");
@@ -39,7 +52,7 @@ Commands::Commands(CLI::App& app) {
   prepare_->add_option("--out", prepare_options_.out_dir, "folder to fill with <decade>s/ folders")->required();
   prepare_->add_option("--per-group", prepare_options_.per_group, "at most this many images per group")
       ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
-  prepare_->add_option("--seed", prepare_options_.seed, "shuffle seed")->check(CLI::NonNegativeNumber);
+  prepare_->add_option("--seed", prepare_options_.seed, "shuffle seed")->check(kSeed);
   prepare_->add_flag("--link", prepare_options_.link, "hard-link instead of copying");
   prepare_->add_flag("--overwrite", prepare_options_.overwrite,
                      "replace the group folders of an earlier run in --out (without it they are an error)");
@@ -48,7 +61,7 @@ Commands::Commands(CLI::App& app) {
   split_->add_option("--in", split_options_.in_dir, "folder of group folders")->required();
   split_->add_option("--out", split_options_.out_dir, "folder to write train/ and val/ into")->required();
   split_->add_option("--val-fraction", split_options_.val_fraction, "share of each group for validation");
-  split_->add_option("--seed", split_options_.seed, "split seed")->check(CLI::NonNegativeNumber);
+  split_->add_option("--seed", split_options_.seed, "split seed")->check(kSeed);
   split_->add_flag("--link", split_options_.link, "hard-link instead of copying");
   split_->add_flag("--overwrite", split_options_.overwrite,
                    "replace the train/ and val/ of an earlier run in --out (without it they are an error)");
@@ -63,7 +76,7 @@ Commands::Commands(CLI::App& app) {
   train_->add_option("--lr", t.lr, "learning rate");
   train_->add_option("--optimizer", t.optimizer, "adam, adamw or sgd");
   train_->add_option("--seed", t.seed, "seed of initialisation, shuffling and augmentation")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kSeed);
   train_->add_option("--image-size", t.image_size, "images are resized to this square size")->check(kImageSizes);
   train_->add_option("--workers", t.workers, "loader threads")->check(CLI::Range(0, 256));
   train_->add_option("--device", t.device, "auto, cpu or cuda");
@@ -73,6 +86,7 @@ Commands::Commands(CLI::App& app) {
   train_->add_option("--early-stopping", t.early_stopping, "stop after this many epochs without a better val accuracy")
       ->check(CLI::Range(int64_t(0), int64_t(1000000)));
   train_->add_flag("--resume", t.resume, "continue from the checkpoint in --out");
+  train_->add_flag("--overwrite", t.overwrite, "start again where --out holds an earlier run's checkpoint");
 
   evaluate_ = app.add_subcommand("evaluate", "accuracy, per-class accuracy and confusion matrix on val/");
   evaluate_->add_option("--data", eval_data_, "folder with val/")->required();
@@ -91,10 +105,9 @@ Commands::Commands(CLI::App& app) {
   plot_ = app.add_subcommand("plot", "PCA and t-SNE plots of saved features");
   plot_->add_option("--features", plot_options_.features, "a .pth tuple (features, labels)")->required();
   plot_->add_option("--out", plot_options_.out_dir, "folder to write into")->required();
-  plot_->add_option("--classes", plot_options_.class_names,
-                    "legend names of labels 0, 1, ..., comma-separated (default: convnext_classes.txt beside the "
-                    "features, which embed writes, else 10s, 20s, ...)")
-      ->delimiter(',');
+  plot_->add_option("--classes", plot_classes_,
+                    "legend names of labels 0, 1, ..., comma-separated (default: those embed writes beside the "
+                    "features, FEATURES.classes.txt, else 10s, 20s, ...)");
 
   predict_ = app.add_subcommand("predict", "top-k classes for images with a trained model");
   predict_->add_option("--weights", predict_weights_, "model file written by train")->required();
@@ -215,6 +228,12 @@ int Commands::run() {
     return 0;
   }
   if (plot_->parsed()) {
+    // Split here, not by CLI11, which would drop an empty name and shift the others.
+    if (plot_->count("--classes")) {
+      std::string name;
+      for (std::istringstream names(plot_classes_ + ","); std::getline(names, name, ',');)
+        plot_options_.class_names.push_back(name);
+    }
     plot_features(plot_options_);
     return 0;
   }

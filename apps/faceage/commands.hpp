@@ -11,7 +11,7 @@ namespace faceage {
 
 struct PlotOptions {
   std::string features, out_dir;
-  std::vector<std::string> class_names;  // legend names; default: embed's convnext_classes.txt, else 10s, 20s, ...
+  std::vector<std::string> class_names;  // legend names; default: FEATURES.classes.txt (embed's), else 10s, 20s, ...
 };
 // PCA and t-SNE plots (and their 2-D coordinates as CSV) of saved features.
 void plot_features(const PlotOptions& options);
@@ -35,6 +35,7 @@ class Commands {
   EmbedOptions embed_options_;
   PlotOptions plot_options_;
   std::string eval_data_, eval_checkpoint_, predict_weights_, demo_out_ = "faceage-demo";
+  std::string plot_classes_;  // --classes, comma-separated
   std::string model_device_ = "auto";  // --device of evaluate and predict
   int64_t eval_image_size_ = 0, predict_topk_ = 3;  // 0: the size the model was trained at
   bool predict_json_ = false, prepare_link_ = false;

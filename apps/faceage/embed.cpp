@@ -15,17 +15,20 @@ namespace faceage {
 
 using namespace minitorch;
 
-std::string class_names_file(const std::string& dir) { return (fs::path(dir) / "convnext_classes.txt").string(); }
-
-void write_class_names(const std::string& dir, const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += name + "\n";
-  write_text_atomic(class_names_file(dir), text);
+std::string class_names_file(const std::string& features_path) {
+  fs::path p(features_path);
+  return p.replace_extension(".classes.txt").string();
 }
 
-std::vector<std::string> read_class_names(const std::string& dir) {
+void write_class_names(const std::string& features_path, const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += name + "\n";
+  write_text_atomic(class_names_file(features_path), text);
+}
+
+std::vector<std::string> read_class_names(const std::string& features_path) {
   std::vector<std::string> names;
-  std::ifstream in(class_names_file(dir));
+  std::ifstream in(class_names_file(features_path));
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) names.push_back(line);
   return names;
@@ -43,12 +46,15 @@ void embed(const EmbedOptions& o) {
   model.eval();
   // Deterministic features: the evaluation transform and dataset order for both splits.
   const data::transforms::Compose transform = eval_transform(input_size_for(trained, o.image_size, "embed"));
+  // Both splits are checked before anything is written.
+  std::vector<std::pair<std::string, data::ImageFolder>> splits;
   for (const char* split : {"train", "val"}) {
     const std::string dir = (fs::path(o.data_dir) / split).string();
-    data::ImageFolder set(dir, transform);
+    splits.emplace_back(split, data::ImageFolder(dir, transform));
     // Pooled features need no head of the folder's classes: any images can be embedded.
-    if (o.layer == "logits") check_same_classes(trained, set.classes(), dir, "embed");
-    if (std::string(split) == "train") write_class_names(o.out_dir, set.classes());
+    if (o.layer == "logits") check_same_classes(trained, splits.back().second.classes(), dir, "embed");
+  }
+  for (auto& [split, set] : splits) {
     const bool pin = device.is_cuda();
     data::DataLoader loader(set, {.batch_size = o.batch_size, .num_workers = o.workers, .pin_memory = pin});
     std::vector<Tensor> features, labels;
@@ -58,8 +64,9 @@ void embed(const EmbedOptions& o) {
       features.push_back((o.layer == "logits" ? model.forward(inputs) : model.features(inputs)).to(kCPU));
       labels.push_back(batch.labels);
     }
-    const std::string path = (fs::path(o.out_dir) / (std::string("convnext_") + split + "_features.pth")).string();
+    const std::string path = (fs::path(o.out_dir) / ("convnext_" + split + "_features.pth")).string();
     save_pth_tuple(path, {cat(features, 0), cat(labels, 0)});
+    write_class_names(path, set.classes());
     std::printf("wrote %s (%lld x %lld %s)\n", path.c_str(), (long long)set.size(), (long long)features[0].size(1),
                 o.layer.c_str());
   }

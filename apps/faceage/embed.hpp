@@ -15,14 +15,15 @@ struct EmbedOptions {
   int workers = 2;
   std::string device = "auto";   // auto | cpu | cuda
 };
-// Writes out_dir/convnext_train_features.pth and convnext_val_features.pth, and the class names
-// of their labels in out_dir/convnext_classes.txt.
+// Writes out_dir/convnext_train_features.pth and convnext_val_features.pth, each with the class
+// names of its labels beside it (convnext_train_features.classes.txt, ...).
 void embed(const EmbedOptions& options);
 
-// The class names beside a features file, one per line (faceage plot names its legend with
-// them): the file in `dir`, writing it, and reading it (empty when there is none).
-std::string class_names_file(const std::string& dir);
-void write_class_names(const std::string& dir, const std::vector<std::string>& names);
-std::vector<std::string> read_class_names(const std::string& dir);
+// The class names of a features file's labels, one per line, in `<features>.classes.txt`
+// (faceage plot names its legend with them): the file's path, writing it, and reading it (empty
+// when there is none).
+std::string class_names_file(const std::string& features_path);
+void write_class_names(const std::string& features_path, const std::vector<std::string>& names);
+std::vector<std::string> read_class_names(const std::string& features_path);
 
 }  // namespace faceage

@@ -44,8 +44,8 @@ TrainedModel load_trained_model(const std::string& path) {
       const std::string& size = meta.at(kImageSizeKey);
       char* end = nullptr;
       out.image_size = std::strtoll(size.c_str(), &end, 10);
-      MT_CHECK(*end == '\0' && out.image_size >= 32, "its metadata gives the image size '", size,
-               "' (expected a whole number of at least 32)");
+      MT_CHECK(*end == '\0' && out.image_size >= 32 && out.image_size <= 4096, "its metadata gives the image size '",
+               size, "' (expected a whole number from 32 to 4096)");
     }
   } catch (const Error& e) {
     detail::fail("model file ", path, ": ", e.what());
@@ -54,7 +54,12 @@ TrainedModel load_trained_model(const std::string& path) {
 }
 
 int64_t input_size_for(const TrainedModel& m, int64_t requested, const char* command) {
-  if (requested == 0) return m.image_size > 0 ? m.image_size : 224;
+  if (requested == 0 && m.image_size == 0) {
+    std::fprintf(stderr, "faceage %s: note: the model file does not record the image size it was trained at; using "
+                 "224x224 (give --image-size to change it)\n", command);
+    return 224;
+  }
+  if (requested == 0) return m.image_size;
   if (m.image_size > 0 && requested != m.image_size)
     std::fprintf(stderr, "faceage %s: note: the model was trained on %lldx%lld images; --image-size gives %lldx%lld\n",
                  command, (long long)m.image_size, (long long)m.image_size, (long long)requested, (long long)requested);

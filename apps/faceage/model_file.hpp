@@ -22,7 +22,8 @@ struct TrainedModel {
 TrainedModel load_trained_model(const std::string& path);
 
 // The input size for evaluating `m`: `requested` (an --image-size option, 0 when not given), else
-// the size the model was trained at, else 224. Says so on stderr when the two differ.
+// the size the model was trained at, else 224. A note on stderr says when the two differ, or when
+// the file does not record its size.
 int64_t input_size_for(const TrainedModel& m, int64_t requested, const char* command);
 
 // The error when `folder`'s classes are not those the model was trained on (names saved by

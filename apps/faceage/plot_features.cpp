@@ -30,7 +30,12 @@ void write_coordinates(const std::string& path, const std::vector<std::array<dou
 }  // namespace
 
 void plot_features(const PlotOptions& o) {
-  const StateDict saved = load_pth(o.features);
+  StateDict saved;
+  try {
+    saved = load_pth(o.features);
+  } catch (const Error& e) {
+    detail::fail("--features ", o.features, ": ", e.what());
+  }
   MT_CHECK(saved.contains("0") && saved.contains("1"), o.features,
            ": expected a tuple (features, labels) as faceage embed and the tutorial save");
   const Tensor features = saved.at("0").to(kFloat64), labels_t = saved.at("1");
@@ -45,14 +50,17 @@ void plot_features(const PlotOptions& o) {
     labels.push_back(int(v));
     max_label = std::max(max_label, int(v));
   }
-  // The legend's names: --classes, else those faceage embed wrote beside the features, else the
-  // tutorial's age groups (its features files carry no names).
+  // The legend's names: --classes, else those faceage embed wrote beside the features
+  // (<features>.classes.txt), else the tutorial's age groups (its features files carry no names).
   std::vector<std::string> names = o.class_names;
-  if (names.empty()) names = read_class_names(fs::path(o.features).parent_path().string());
+  if (names.empty()) names = read_class_names(o.features);
   if (names.empty())
     for (int k = 0; k <= max_label; ++k) names.push_back(std::to_string(10 * (k + 1)) + "s");
-  MT_CHECK(max_label < int(names.size()), o.features, ": its labels go up to ", max_label, " but there are ",
-           names.size(), " class names");
+  for (size_t k = 0; k < names.size(); ++k)
+    MT_CHECK(!names[k].empty(), "--classes: name ", k + 1, " is empty");
+  MT_CHECK(max_label < int(names.size()), o.features, ": its labels go up to ", max_label, " but ",
+           o.class_names.empty() ? class_names_file(o.features) + " names " : std::string("--classes gives "),
+           names.size(), " classes");
   const fs::path out(o.out_dir);
 
   const Pca2d pca = pca_2d(features);

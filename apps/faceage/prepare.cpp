@@ -3,7 +3,6 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -77,27 +76,6 @@ std::vector<LabelledImage> read_csv_labels(const std::string& csv_path) {
 
 namespace {
 
-bool is_decade_folder(const fs::path& dir) {
-  static const std::regex decade(R"(\d*0s)");
-  return std::regex_match(dir.filename().string(), decade);
-}
-
-// The folders an earlier run left where this one writes: an error naming them, or with
-// `overwrite`, removed.
-void clear_earlier_run(const std::vector<fs::path>& folders, bool overwrite, const char* command) {
-  for (const fs::path& dir : folders) {
-    std::error_code ec;
-    if (!fs::exists(dir, ec)) continue;
-    if (overwrite) {
-      fs::remove_all(dir, ec);
-      MT_CHECK(!ec, command, ": cannot remove ", dir.string(), ": ", ec.message());
-    } else {
-      MT_CHECK(fs::is_empty(dir, ec), command, ": ", dir.string(), " already holds files of an earlier run, which ",
-               "would mix with this one's; pass --overwrite to replace them, or choose another --out");
-    }
-  }
-}
-
 // Whether `inner` is `outer` or lies inside it (both made absolute, symbolic links resolved).
 bool is_within(const fs::path& inner, const fs::path& outer) {
   auto normal = [](const fs::path& p) {
@@ -111,47 +89,89 @@ bool is_within(const fs::path& inner, const fs::path& outer) {
   return true;
 }
 
+// A run of prepare or split records the folders it writes in `out` (out/.faceage-<command>, one
+// name per line), before writing them: a later run then tells them from folders of the user's,
+// which it never removes.
+fs::path record_of(const fs::path& out, const char* command) { return out / (std::string(".faceage-") + command); }
+
+std::set<std::string> recorded_folders(const fs::path& out, const char* command) {
+  std::set<std::string> names;
+  std::ifstream in(record_of(out, command));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) names.insert(line);
+  return names;
+}
+
+// Makes way in `out` for a run that writes the sub-folders `folders`. An earlier run's folders
+// (recorded) that hold files are an error, or with `overwrite` removed, unless they hold
+// `input`; any other non-empty folder in the way is always an error.
+void make_way(const fs::path& out, const std::set<std::string>& folders, const fs::path& input, bool overwrite,
+              const char* command) {
+  const std::set<std::string> earlier = recorded_folders(out, command);
+  std::set<std::string> involved = folders;
+  involved.insert(earlier.begin(), earlier.end());
+  for (const std::string& name : involved) {
+    const fs::path dir = out / name;
+    std::error_code ec;
+    if (!fs::exists(dir, ec) || (fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) continue;
+    MT_CHECK(earlier.count(name), command, ": ", dir.string(), " already exists and was not written by faceage ",
+             command, "; remove it or choose another --out");
+    MT_CHECK(overwrite, command, ": ", dir.string(), " holds the files of an earlier run, which would mix with this ",
+             "one's; pass --overwrite to replace them, or choose another --out");
+    MT_CHECK(!is_within(input, dir), command, ": --overwrite would remove ", dir.string(), ", which holds the input ",
+             input.string());
+    fs::remove_all(dir, ec);
+    MT_CHECK(!ec, command, ": cannot remove ", dir.string(), ": ", ec.message());
+  }
+  std::string record;
+  for (const std::string& name : folders) record += name + "\n";
+  write_text_atomic(record_of(out, command), record);
+}
+
 }  // namespace
 
 PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOptions& o) {
   MT_CHECK(o.per_group > 0, "--per-group must be positive, got ", o.per_group);
   MT_CHECK(!images.empty(), "no labelled images to prepare");
-  MT_CHECK(fs::is_directory(o.images_dir), "image folder ", o.images_dir, " does not exist");
-  ensure_writable_dir(o.out_dir, "output");
-  std::vector<fs::path> decade_folders;
-  for (const fs::path& dir : list_subdirs(o.out_dir))
-    if (is_decade_folder(dir)) decade_folders.push_back(dir);
-  clear_earlier_run(decade_folders, o.overwrite, "prepare");
+  MT_CHECK(fs::is_directory(o.images_dir), "--images ", o.images_dir, " is not a folder");
   // Shuffle (Fisher-Yates with a seeded generator), as the tutorial's random.shuffle.
   std::vector<LabelledImage> order = images;
   Generator gen(o.seed);
   const auto draws = minitorch::rand({int64_t(order.size())}, {.dtype = minitorch::kFloat64}, &gen).to_vector<double>();
   for (size_t i = order.size(); i-- > 1;) std::swap(order[i], order[std::min(i, size_t(draws[i] * double(i + 1)))]);
+  // The plan first: nothing is removed or written before it is known that something will be.
   std::map<std::string, int64_t> counts;
-  std::set<fs::path> written;
+  std::set<fs::path> sources, targets;
+  std::vector<std::pair<fs::path, fs::path>> copies;
   PrepareReport report;
   for (const LabelledImage& image : order) {
     const std::string group = age_group(image.age);
     int64_t& count = counts[group];
     if (count >= o.per_group) continue;
-    const fs::path from = fs::path(o.images_dir) / image.file;
+    const fs::path from = (fs::path(o.images_dir) / image.file).lexically_normal();
     if (!fs::exists(from)) {
       ++report.missing;
       continue;
     }
-    // Names are flattened into the group folder: a name listed twice (or two folders' files
-    // of one name) would overwrite the first copy.
-    const fs::path to = fs::path(o.out_dir) / group / fs::path(image.file).filename();
-    if (!written.insert(to).second) {
+    // A file listed twice (perhaps with two ages) is copied once; names are flattened into the
+    // group folder, so two folders' files of one name would overwrite each other.
+    const fs::path to = fs::path(o.out_dir) / group / from.filename();
+    if (sources.count(from) || targets.count(to)) {
       ++report.duplicates;
       continue;
     }
-    copy_or_link(from, to, o.link);
+    sources.insert(from);
+    targets.insert(to);
+    copies.emplace_back(from, to);
     ++count;
   }
+  std::set<std::string> groups;
   for (const auto& [group, n] : counts)
-    if (n > 0) report.groups.emplace_back(group, n);
+    if (n > 0) report.groups.emplace_back(group, n), groups.insert(group);
   MT_CHECK(!report.groups.empty(), "prepare: none of the ", images.size(), " listed images exists in ", o.images_dir);
+  ensure_writable_dir(o.out_dir, "output");
+  make_way(o.out_dir, groups, o.images_dir, o.overwrite, "prepare");
+  for (const auto& [from, to] : copies) copy_or_link(from, to, o.link);
   return report;
 }
 
@@ -171,7 +191,7 @@ std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const Spl
              " leaves no training image of the ", n, " in ", dir.string());
   }
   ensure_writable_dir(o.out_dir, "output");
-  clear_earlier_run({fs::path(o.out_dir) / "train", fs::path(o.out_dir) / "val"}, o.overwrite, "split");
+  make_way(o.out_dir, {"train", "val"}, o.in_dir, o.overwrite, "split");
   std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> sizes;
   for (size_t c = 0; c < classes.size(); ++c) {
     const std::vector<fs::path>& files = files_of[c];

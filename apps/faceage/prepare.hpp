@@ -23,7 +23,7 @@ struct PrepareOptions {
   int64_t per_group = 200;  // at most this many images per decade folder
   uint64_t seed = 0;
   bool link = false;        // hard-link instead of copying
-  bool overwrite = false;   // replace the decade folders of an earlier run (else they are an error)
+  bool overwrite = false;   // replace the group folders of an earlier run (else they are an error)
 };
 struct PrepareReport {
   std::vector<std::pair<std::string, int64_t>> groups;  // folder name, images
@@ -31,8 +31,12 @@ struct PrepareReport {
   int64_t duplicates = 0;                               // listed again, or with a copied file's name
 };
 // Shuffles the pairs (seeded), then copies up to per_group images of each decade into
-// out_dir/<group>s/, as the tutorial's step 1. Decade folders already in out_dir (an earlier
-// run's, which would mix with this one's) are an error, or removed first with `overwrite`.
+// out_dir/<group>s/, as the tutorial's step 1. A file listed twice is copied once.
+//
+// prepare and split record the folders they write (out_dir/.faceage-prepare, .faceage-split).
+// An earlier run's folders that hold files would mix with this run's: they are an error, or
+// removed first with `overwrite` (never when they hold the input). A folder in the way that no
+// run recorded is always an error. Nothing is removed or written before the inputs are checked.
 PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOptions& options);
 
 struct SplitOptions {
@@ -44,8 +48,8 @@ struct SplitOptions {
 };
 // For each class folder: a seeded permutation, the first ceil(n * val_fraction) images to
 // out_dir/val/<class>/, the rest to out_dir/train/<class>/ (sklearn's train_test_split sizes).
-// Each class must keep at least one image on each side; out_dir may not lie inside in_dir, and
-// an earlier run's train/ and val/ there are an error, or removed first with `overwrite`.
+// Each class must keep at least one image on each side, and out_dir may not lie inside in_dir;
+// an earlier run's train/ and val/ are handled as prepare's folders.
 std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const SplitOptions& options);
 
 }  // namespace faceage

@@ -144,7 +144,7 @@ int run_demo(const std::string& out_dir) {
     p.per_group = 180;
     p.seed = 0;
     p.link = true;
-    fs::remove_all(p.out_dir);
+    fs::remove_all(p.out_dir);  // the demo's own folder, whatever an older version left there
     const PrepareReport r = prepare(read_mat_labels((data / "synthetic" / "celebrity2000_meta.mat").string()), p);
     for (const auto& [group, n] : r.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
   });
@@ -167,6 +167,7 @@ int run_demo(const std::string& out_dir) {
   t.lr = 2e-3;
   t.optimizer = "adamw";
   t.workers = 2;
+  t.overwrite = true;  // a demo run replaces the last one's results
   fs::remove(fs::path(t.out_dir) / "metrics.json");
   TrainResult trained;
   timed("train", [&] {

@@ -37,11 +37,12 @@ int64_t load_run_state(const std::string& dir, models::ConvNeXt& model, optim::O
                        const TrainOptions& o) {
   MT_CHECK(has_checkpoint(dir), "--resume: no checkpoint in ", dir, " (train without --resume first)");
   const TrainingState s = load_checkpoint(dir);
-  // The run goes on as it started: same architecture and image size (older checkpoints did not
-  // record the size).
+  // The run goes on as it started: same architecture, image size and optimizer (older
+  // checkpoints did not record the size).
   for (const auto& [key, value] : {std::pair<std::string, std::string>{"arch", o.arch},
-                                   {"image_size", std::to_string(o.image_size)}}) {
-    const std::string option = key == "arch" ? "--arch" : "--image-size";
+                                   {"image_size", std::to_string(o.image_size)},
+                                   {"optimizer", o.optimizer}}) {
+    const std::string option = key == "image_size" ? "--image-size" : "--" + key;
     MT_CHECK(!s.info.count(key) || s.info.at(key) == value, "--resume: the run in ", dir, " was trained with ", option,
              " ", s.info.at(key), ", not ", value, " (give ", option, " ", s.info.at(key), ", or start a new --out)");
   }

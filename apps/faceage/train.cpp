@@ -13,6 +13,7 @@
 #include "models/device_choice.hpp"
 #include "minitorch/data/image_folder.hpp"
 #include "minitorch/data/loader.hpp"
+#include "minitorch/io/checkpoint.hpp"
 #include "minitorch/optim/early_stopping.hpp"
 #include "minitorch/optim/optimizer.hpp"
 #include "models/convnext.hpp"
@@ -74,6 +75,15 @@ TrainResult train(const TrainOptions& o) {
   const Device device = models::pick_device(o.device);
   std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
   ensure_writable_dir(o.out_dir, "output");
+  // An earlier run's checkpoint is continued (--resume) or replaced (--overwrite), never mixed
+  // with this run's first epochs unnoticed.
+  if (!o.resume && has_checkpoint(checkpoint_dir(o.out_dir))) {
+    MT_CHECK(o.overwrite, o.out_dir, " holds the checkpoint of an earlier run (", checkpoint_dir(o.out_dir),
+             "); continue it with --resume, or pass --overwrite to start again");
+    std::error_code ec;
+    fs::remove_all(checkpoint_dir(o.out_dir), ec);
+    MT_CHECK(!ec, "cannot remove ", checkpoint_dir(o.out_dir), ": ", ec.message());
+  }
   ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");  // before an epoch's work, not after it
   manual_seed(o.seed);
 
@@ -83,6 +93,10 @@ TrainResult train(const TrainOptions& o) {
            "/val differ");
   const int64_t num_classes = int64_t(train_set.classes().size());
   MT_CHECK(num_classes >= 2, o.data_dir, "/train has ", num_classes, " class folder; at least 2 are needed");
+  // The model file keeps the class names one per line: found now, not after the last epoch.
+  for (const std::string& name : train_set.classes())
+    MT_CHECK(name.find_first_of("\r\n") == std::string::npos, "the class folder name '", name, "' in ", o.data_dir,
+             "/train holds a line break; rename the folder");
 
   models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(o.arch);
   config.num_classes = num_classes;
