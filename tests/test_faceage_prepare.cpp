@@ -106,6 +106,14 @@ TEST_CASE("prepare: an earlier run's folders are refused or replaced, the user's
   o.images_dir = (root / "sorted" / "10s").string();
   CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"15_Ann_0001.jpg", 15}}, o), "which holds the input");
   CHECK(fs::exists(root / "sorted" / "10s" / "15_Ann_0001.jpg"));
+  // A record naming other folders than the command writes ("..", absolute paths, the user's) is
+  // not followed.
+  o.images_dir = (root / "images").string();
+  write_file(root / "sorted" / ".faceage-prepare", "..\n/\n" + (root / "images").string() + "\n1990s\n.\n\n10s\n20s\n");
+  faceage::prepare(images, o);
+  CHECK(fs::exists(root / "images" / "71_Cy_0001.jpg"));
+  CHECK(fs::exists(root / "sorted" / "1990s" / "holiday.txt"));
+  CHECK(files_below(root / "sorted") == 3);
   fs::remove_all(root);
 }
 

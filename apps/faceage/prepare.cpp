@@ -94,11 +94,21 @@ bool is_within(const fs::path& inner, const fs::path& outer) {
 // which it never removes.
 fs::path record_of(const fs::path& out, const char* command) { return out / (std::string(".faceage-") + command); }
 
+// The names a command writes: prepare the age groups ("0s" .. "100s"), split "train" and "val".
+bool is_own_folder(const std::string& name, const char* command) {
+  if (std::string(command) == "split") return name == "train" || name == "val";
+  for (int group = 0; group <= 100; group += 10)
+    if (name == std::to_string(group) + "s") return true;
+  return false;
+}
+
+// The recorded names, of those only the ones the command writes: an edited record cannot point
+// --overwrite at "..", an absolute path or any folder of the user's.
 std::set<std::string> recorded_folders(const fs::path& out, const char* command) {
   std::set<std::string> names;
   std::ifstream in(record_of(out, command));
   for (std::string line; std::getline(in, line);)
-    if (!line.empty()) names.insert(line);
+    if (is_own_folder(line, command)) names.insert(line);
   return names;
 }
 
@@ -113,7 +123,8 @@ void make_way(const fs::path& out, const std::set<std::string>& folders, const f
   for (const std::string& name : involved) {
     const fs::path dir = out / name;
     std::error_code ec;
-    if (!fs::exists(dir, ec) || (fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) continue;
+    if (!fs::exists(fs::symlink_status(dir, ec)) || (fs::is_directory(fs::symlink_status(dir, ec)) && fs::is_empty(dir, ec)))
+      continue;
     MT_CHECK(earlier.count(name), command, ": ", dir.string(), " already exists and was not written by faceage ",
              command, "; remove it or choose another --out");
     MT_CHECK(overwrite, command, ": ", dir.string(), " holds the files of an earlier run, which would mix with this ",
