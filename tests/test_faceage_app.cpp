@@ -247,6 +247,13 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   t.epochs = 1;
   CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "holds the checkpoint of an earlier run");
   t.overwrite = true;
+  t.resume = true;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "not both");
+  t.resume = false;
+  t.data_dir = (root / "absent").string();  // bad data: the earlier checkpoint survives the error
+  CHECK_THROWS(faceage::train(t));
+  CHECK(load_checkpoint(faceage::checkpoint_dir(t.out_dir)).epoch == 3);
+  t.data_dir = split_dir;
   CHECK(faceage::train(t).epochs.size() == 1);
   CHECK(load_checkpoint(faceage::checkpoint_dir(t.out_dir)).epoch == 1);
   // plot's legend names: an empty one is an error naming the option.
@@ -305,6 +312,15 @@ TEST_CASE("bad input: one clear error line and a non-zero exit") {
     CHECK(std::count(err.begin(), err.end(), '\n') == 1);
   }
   CHECK(run("train").status != 0);  // missing required options: CLI11's usage error
+  // The demo replaces only its own earlier results: a folder holding anything else is refused.
+  const fs::path user_dir = fs::temp_directory_path() / "faceage_demo_refused";
+  fs::create_directories(user_dir / "data" / "sorted_images");
+  std::ofstream(user_dir / "data" / "sorted_images" / "notes.txt") << "the user's";
+  const auto demo = run("demo --out " + user_dir.string());
+  CHECK(demo.status == 1);
+  CHECK(demo.err.find("holds files that faceage demo did not write") != std::string::npos);
+  CHECK(fs::exists(user_dir / "data" / "sorted_images" / "notes.txt"));
+  fs::remove_all(user_dir);
   // Numbers out of range are CLI11's errors naming the option, never wrapped or clamped.
   for (const char* args : {"train --data /tmp --out /tmp/faceage_bad --seed -5",
                            "train --data /tmp --out /tmp/faceage_bad --epochs 99999999999999999999",

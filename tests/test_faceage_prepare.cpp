@@ -17,6 +17,11 @@ void write_file(const fs::path& path, const std::string& text) {
 }
 
 // The files below `dir`, without the records of the runs (.faceage-prepare, .faceage-split).
+std::string read_file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 size_t files_below(const fs::path& dir) {
   size_t n = 0;
   for (const auto& entry : fs::recursive_directory_iterator(dir))
@@ -100,11 +105,11 @@ TEST_CASE("prepare: an earlier run's folders are refused or replaced, the user's
   // Never removed: a folder no run wrote, or one that holds the input.
   write_file(root / "mine" / "10s" / "notes.txt", "the user's");
   o.out_dir = (root / "mine").string();
-  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare(images, o), "mine/10s already exists and was not written by faceage");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare(images, o), "mine/10s is in the way and no faceage prepare run recorded writing it");
   CHECK(fs::exists(root / "mine" / "10s" / "notes.txt"));
   o.out_dir = (root / "sorted").string();
   o.images_dir = (root / "sorted" / "10s").string();
-  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"15_Ann_0001.jpg", 15}}, o), "which holds the input");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"15_Ann_0001.jpg", 15}}, o), "sorted/10s holds the input");
   CHECK(fs::exists(root / "sorted" / "10s" / "15_Ann_0001.jpg"));
   // A record naming other folders than the command writes ("..", absolute paths, the user's) is
   // not followed.
@@ -114,6 +119,28 @@ TEST_CASE("prepare: an earlier run's folders are refused or replaced, the user's
   CHECK(fs::exists(root / "images" / "71_Cy_0001.jpg"));
   CHECK(fs::exists(root / "sorted" / "1990s" / "holiday.txt"));
   CHECK(files_below(root / "sorted") == 3);
+
+  // Input files inside a recorded folder (listed as 20s/..., the earlier output read back) stop
+  // the run before anything is removed: 10s stays too.
+  o.images_dir = (root / "sorted").string();
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"20s/27_Bo_0001.jpg", 27}}, o), "sorted/20s holds the input");
+  CHECK(files_below(root / "sorted") == 3);
+  fs::remove_all(root);
+}
+
+TEST_CASE("prepare and split: the output of an interrupted run is refused by the next step") {
+  const fs::path root = fresh("faceage_interrupted_test");
+  for (const char* group : {"10s", "20s"})
+    for (int i = 0; i < 3; ++i) write_file(root / "sorted" / group / (std::to_string(i) + ".jpg"), group);
+  faceage::SplitOptions o;
+  o.in_dir = (root / "sorted").string();
+  o.out_dir = (root / "split").string();
+  // A record without its last line: as prepare leaves it when stopped while copying.
+  write_file(root / "sorted" / ".faceage-prepare", "10s\n20s\n");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "is the output of a faceage prepare that did not finish");
+  write_file(root / "sorted" / ".faceage-prepare", "10s\n20s\n# complete\n");
+  faceage::split(o);
+  CHECK(read_file_text(root / "split" / ".faceage-split") == "train\nval\n# complete\n");
   fs::remove_all(root);
 }
 
@@ -129,9 +156,9 @@ TEST_CASE("split: both sides keep images, the output stays out of the input, an 
   CHECK_FALSE(fs::exists(root / "split"));  // checked before anything is written
   o.val_fraction = 0.2;
   o.out_dir = (root / "sorted" / "x").string();
-  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "lies inside --in");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "or lies inside it");
   o.out_dir = (root / "sorted" / ".." / "sorted/").string();
-  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "lies inside --in");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "or lies inside it");
   o.out_dir = (root / "sorted_split").string();  // a sibling whose name starts like the input's
   CHECK(faceage::split(o).size() == 2);
 
@@ -143,7 +170,7 @@ TEST_CASE("split: both sides keep images, the output stays out of the input, an 
   CHECK(files_below(root / "sorted_split") == 8);  // no image of the first run left over
   // A split of the earlier split's train/ into the same --out would remove its own input.
   o.in_dir = (root / "sorted_split" / "train").string();
-  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "sorted_split/train, which holds the input");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "sorted_split/train holds the input");
   CHECK(files_below(root / "sorted_split") == 8);
   fs::remove_all(root);
 }

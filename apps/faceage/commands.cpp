@@ -15,6 +15,7 @@
 #include "models/predict.hpp"
 #include "outputs.hpp"
 #include "report.hpp"
+#include "run_record.hpp"
 
 namespace faceage {
 
@@ -130,6 +131,7 @@ int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int
   models::ConvNeXt& model = *trained.model;
   model.to(device);
   model.eval();
+  check_finished(data_dir, "evaluate");
   const std::string val_dir = (fs::path(data_dir) / "val").string();
   data::ImageFolder val(val_dir, eval_transform(input_size_for(trained, requested_size, "evaluate")));
   check_same_classes(trained, val.classes(), val_dir, "evaluate");
@@ -207,8 +209,11 @@ int Commands::run() {
     for (const auto& [group, n] : report.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
     if (report.missing) std::printf("warning: %lld listed images were not found and were skipped\n", (long long)report.missing);
     if (report.duplicates)
-      std::printf("warning: %lld listed images repeat the file name of an earlier one in their group and were skipped\n",
-                  (long long)report.duplicates);
+      std::printf("warning: %lld listed images were listed before, or share a file name with another image of their "
+                  "group, and were skipped\n", (long long)report.duplicates);
+    if (report.conflicting_ages)
+      std::printf("warning: %lld images are listed with two different ages; each was copied once, into the group of "
+                  "the entry shuffled first\n", (long long)report.conflicting_ages);
     return 0;
   }
   if (split_->parsed()) {

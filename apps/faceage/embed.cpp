@@ -9,6 +9,7 @@
 #include "minitorch/data/image_folder.hpp"
 #include "minitorch/data/loader.hpp"
 #include "model_file.hpp"
+#include "run_record.hpp"
 #include "train.hpp"
 
 namespace faceage {
@@ -47,6 +48,7 @@ void embed(const EmbedOptions& o) {
   // Deterministic features: the evaluation transform and dataset order for both splits.
   const data::transforms::Compose transform = eval_transform(input_size_for(trained, o.image_size, "embed"));
   // Both splits are checked before anything is written.
+  check_finished(o.data_dir, "embed");
   std::vector<std::pair<std::string, data::ImageFolder>> splits;
   for (const char* split : {"train", "val"}) {
     const std::string dir = (fs::path(o.data_dir) / split).string();

@@ -53,6 +53,7 @@ void ensure_writable_dir(const fs::path& dir, const char* what) {
   MT_CHECK(!ec && fs::is_directory(dir), "cannot create ", what, " folder ", dir.string(),
            ec ? ": " + ec.message() : std::string());
   const fs::path probe = dir / ".faceage-write-test";
+  fs::remove(probe, ec);  // never write through a link someone left under that name
   {
     std::ofstream out(probe);
     MT_CHECK(out.good(), "the ", what, " folder ", dir.string(), " is not writable");
@@ -62,6 +63,8 @@ void ensure_writable_dir(const fs::path& dir, const char* what) {
 
 void write_text_atomic(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp";
+  std::error_code removed;
+  fs::remove(tmp, removed);  // never write through a link someone left under that name
   {
     std::ofstream out(tmp, std::ios::binary);
     MT_CHECK(out.good(), "cannot write ", tmp.string());

@@ -9,6 +9,7 @@
 #include "files.hpp"
 #include "minitorch/io/mat.hpp"
 #include "minitorch/ops/creation.hpp"
+#include "run_record.hpp"
 
 namespace faceage {
 
@@ -74,73 +75,6 @@ std::vector<LabelledImage> read_csv_labels(const std::string& csv_path) {
   return out;
 }
 
-namespace {
-
-// Whether `inner` is `outer` or lies inside it (both made absolute, symbolic links resolved).
-bool is_within(const fs::path& inner, const fs::path& outer) {
-  auto normal = [](const fs::path& p) {
-    fs::path n = fs::weakly_canonical(fs::absolute(p));
-    return n.has_filename() ? n : n.parent_path();  // without a trailing "/"
-  };
-  const fs::path a = normal(inner), b = normal(outer);
-  auto i = a.begin();
-  for (auto j = b.begin(); j != b.end(); ++j, ++i)
-    if (i == a.end() || *i != *j) return false;
-  return true;
-}
-
-// A run of prepare or split records the folders it writes in `out` (out/.faceage-<command>, one
-// name per line), before writing them: a later run then tells them from folders of the user's,
-// which it never removes.
-fs::path record_of(const fs::path& out, const char* command) { return out / (std::string(".faceage-") + command); }
-
-// The names a command writes: prepare the age groups ("0s" .. "100s"), split "train" and "val".
-bool is_own_folder(const std::string& name, const char* command) {
-  if (std::string(command) == "split") return name == "train" || name == "val";
-  for (int group = 0; group <= 100; group += 10)
-    if (name == std::to_string(group) + "s") return true;
-  return false;
-}
-
-// The recorded names, of those only the ones the command writes: an edited record cannot point
-// --overwrite at "..", an absolute path or any folder of the user's.
-std::set<std::string> recorded_folders(const fs::path& out, const char* command) {
-  std::set<std::string> names;
-  std::ifstream in(record_of(out, command));
-  for (std::string line; std::getline(in, line);)
-    if (is_own_folder(line, command)) names.insert(line);
-  return names;
-}
-
-// Makes way in `out` for a run that writes the sub-folders `folders`. An earlier run's folders
-// (recorded) that hold files are an error, or with `overwrite` removed, unless they hold
-// `input`; any other non-empty folder in the way is always an error.
-void make_way(const fs::path& out, const std::set<std::string>& folders, const fs::path& input, bool overwrite,
-              const char* command) {
-  const std::set<std::string> earlier = recorded_folders(out, command);
-  std::set<std::string> involved = folders;
-  involved.insert(earlier.begin(), earlier.end());
-  for (const std::string& name : involved) {
-    const fs::path dir = out / name;
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(dir, ec)) || (fs::is_directory(fs::symlink_status(dir, ec)) && fs::is_empty(dir, ec)))
-      continue;
-    MT_CHECK(earlier.count(name), command, ": ", dir.string(), " already exists and was not written by faceage ",
-             command, "; remove it or choose another --out");
-    MT_CHECK(overwrite, command, ": ", dir.string(), " holds the files of an earlier run, which would mix with this ",
-             "one's; pass --overwrite to replace them, or choose another --out");
-    MT_CHECK(!is_within(input, dir), command, ": --overwrite would remove ", dir.string(), ", which holds the input ",
-             input.string());
-    fs::remove_all(dir, ec);
-    MT_CHECK(!ec, command, ": cannot remove ", dir.string(), ": ", ec.message());
-  }
-  std::string record;
-  for (const std::string& name : folders) record += name + "\n";
-  write_text_atomic(record_of(out, command), record);
-}
-
-}  // namespace
-
 PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOptions& o) {
   MT_CHECK(o.per_group > 0, "--per-group must be positive, got ", o.per_group);
   MT_CHECK(!images.empty(), "no labelled images to prepare");
@@ -152,7 +86,8 @@ PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOpt
   for (size_t i = order.size(); i-- > 1;) std::swap(order[i], order[std::min(i, size_t(draws[i] * double(i + 1)))]);
   // The plan first: nothing is removed or written before it is known that something will be.
   std::map<std::string, int64_t> counts;
-  std::set<fs::path> sources, targets;
+  std::map<fs::path, int64_t> age_of;  // the files taken, with their ages
+  std::set<fs::path> targets;
   std::vector<std::pair<fs::path, fs::path>> copies;
   PrepareReport report;
   for (const LabelledImage& image : order) {
@@ -164,15 +99,18 @@ PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOpt
       ++report.missing;
       continue;
     }
-    // A file listed twice (perhaps with two ages) is copied once; names are flattened into the
-    // group folder, so two folders' files of one name would overwrite each other.
+    // A file listed twice is copied once (into the group of the entry shuffled first); names are
+    // flattened into the group folder, so two folders' files of one name would overwrite each other.
+    if (const auto taken = age_of.find(from); taken != age_of.end()) {
+      ++(taken->second == image.age ? report.duplicates : report.conflicting_ages);
+      continue;
+    }
     const fs::path to = fs::path(o.out_dir) / group / from.filename();
-    if (sources.count(from) || targets.count(to)) {
+    if (!targets.insert(to).second) {
       ++report.duplicates;
       continue;
     }
-    sources.insert(from);
-    targets.insert(to);
+    age_of[from] = image.age;
     copies.emplace_back(from, to);
     ++count;
   }
@@ -181,17 +119,21 @@ PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOpt
     if (n > 0) report.groups.emplace_back(group, n), groups.insert(group);
   MT_CHECK(!report.groups.empty(), "prepare: none of the ", images.size(), " listed images exists in ", o.images_dir);
   ensure_writable_dir(o.out_dir, "output");
-  make_way(o.out_dir, groups, o.images_dir, o.overwrite, "prepare");
+  std::vector<fs::path> inputs = {o.images_dir};
+  for (const auto& [from, to] : copies) inputs.push_back(from);
+  make_way(o.out_dir, groups, inputs, o.overwrite, "prepare");
   for (const auto& [from, to] : copies) copy_or_link(from, to, o.link);
+  record_complete(o.out_dir, "prepare");
   return report;
 }
 
 std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const SplitOptions& o) {
   MT_CHECK(o.val_fraction > 0 && o.val_fraction < 1, "--val-fraction must be between 0 and 1, got ", o.val_fraction);
+  check_finished(o.in_dir, "split");
   const auto classes = list_subdirs(o.in_dir);
   MT_CHECK(!classes.empty(), "folder ", o.in_dir, " has no class folders (expected e.g. 10s, 20s, ...)");
-  MT_CHECK(!is_within(o.out_dir, o.in_dir), "split: --out ", o.out_dir, " lies inside --in ", o.in_dir,
-           "; its train/ and val/ would become class folders of the input");
+  MT_CHECK(!is_within(o.out_dir, o.in_dir), "split: --out ", o.out_dir, " is --in ", o.in_dir,
+           " or lies inside it; its train/ and val/ would become class folders of the input");
   // Every class keeps at least one image on each side (checked before anything is written).
   std::vector<std::vector<fs::path>> files_of;
   for (const fs::path& dir : classes) {
@@ -202,7 +144,12 @@ std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const Spl
              " leaves no training image of the ", n, " in ", dir.string());
   }
   ensure_writable_dir(o.out_dir, "output");
-  make_way(o.out_dir, {"train", "val"}, o.in_dir, o.overwrite, "split");
+  std::vector<fs::path> inputs = {o.in_dir};
+  for (size_t c = 0; c < classes.size(); ++c) {
+    inputs.push_back(classes[c]);
+    inputs.insert(inputs.end(), files_of[c].begin(), files_of[c].end());
+  }
+  make_way(o.out_dir, {"train", "val"}, inputs, o.overwrite, "split");
   std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> sizes;
   for (size_t c = 0; c < classes.size(); ++c) {
     const std::vector<fs::path>& files = files_of[c];
@@ -216,6 +163,7 @@ std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const Spl
     }
     sizes.push_back({name, {int64_t(files.size()) - n_val, n_val}});
   }
+  record_complete(o.out_dir, "split");
   return sizes;
 }
 

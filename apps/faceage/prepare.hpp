@@ -28,15 +28,15 @@ struct PrepareOptions {
 struct PrepareReport {
   std::vector<std::pair<std::string, int64_t>> groups;  // folder name, images
   int64_t missing = 0;                                  // listed files that do not exist
-  int64_t duplicates = 0;                               // listed again, or with a copied file's name
+  int64_t duplicates = 0;       // listed again, or with a copied file's name in the same group
+  int64_t conflicting_ages = 0;  // listed again with another age (copied once, for the first entry)
 };
 // Shuffles the pairs (seeded), then copies up to per_group images of each decade into
 // out_dir/<group>s/, as the tutorial's step 1. A file listed twice is copied once.
 //
-// prepare and split record the folders they write (out_dir/.faceage-prepare, .faceage-split).
-// An earlier run's folders that hold files would mix with this run's: they are an error, or
-// removed first with `overwrite` (never when they hold the input). A folder in the way that no
-// run recorded is always an error. Nothing is removed or written before the inputs are checked.
+// prepare and split record the folders they write (run_record.hpp): an earlier run's folders
+// that hold files are an error, or replaced with `overwrite`; folders no run recorded, or that
+// hold an input, are never removed. Nothing is removed or written before the inputs are checked.
 PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOptions& options);
 
 struct SplitOptions {

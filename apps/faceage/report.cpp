@@ -126,7 +126,15 @@ int run_demo(const std::string& out_dir) {
     fn();
     timings.push_back({step, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
   };
+  // The demo owns its --out: it replaces its own earlier results there (DIR/.faceage-demo marks
+  // them), and refuses a folder holding anything else, such as the real data's layout.
+  const fs::path marker = root / ".faceage-demo";
+  std::error_code ec;
+  MT_CHECK(!fs::exists(root, ec) || !fs::is_directory(root, ec) || fs::is_empty(root, ec) || fs::exists(marker, ec),
+           "demo: ", root.string(), " holds files that faceage demo did not write; choose another --out (a new or ",
+           "empty folder, or an earlier demo's)");
   ensure_writable_dir(root, "demo");
+  write_text_atomic(marker, "written by faceage demo\n");
   const fs::path data = root / "data", result = root / "result";
   timed("synth", [&] {
     SynthOptions s;
@@ -144,7 +152,7 @@ int run_demo(const std::string& out_dir) {
     p.per_group = 180;
     p.seed = 0;
     p.link = true;
-    fs::remove_all(p.out_dir);  // the demo's own folder, whatever an older version left there
+    fs::remove_all(p.out_dir);  // the demo's own folder
     const PrepareReport r = prepare(read_mat_labels((data / "synthetic" / "celebrity2000_meta.mat").string()), p);
     for (const auto& [group, n] : r.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
   });
@@ -167,7 +175,7 @@ int run_demo(const std::string& out_dir) {
   t.lr = 2e-3;
   t.optimizer = "adamw";
   t.workers = 2;
-  t.overwrite = true;  // a demo run replaces the last one's results
+  t.overwrite = true;  // the demo's own folder: a demo run replaces the last one's results
   fs::remove(fs::path(t.out_dir) / "metrics.json");
   TrainResult trained;
   timed("train", [&] {

@@ -20,6 +20,7 @@
 #include "model_file.hpp"
 #include "models/convnext_weights.hpp"
 #include "progress.hpp"
+#include "run_record.hpp"
 #include "run_state.hpp"
 
 namespace faceage {
@@ -55,6 +56,8 @@ void check_options(const TrainOptions& o) {
   MT_CHECK(o.optimizer == "adam" || o.optimizer == "adamw" || o.optimizer == "sgd", "--optimizer must be adam, adamw",
            " or sgd, got '", o.optimizer, "'");
   MT_CHECK(o.amp == "none" || o.amp == "bf16", "--amp must be none or bf16, got '", o.amp, "'");
+  MT_CHECK(!(o.resume && o.overwrite), "give --resume (continue the run in --out) or --overwrite (start it again), "
+           "not both");
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const std::vector<Tensor>& params) {
@@ -75,18 +78,15 @@ TrainResult train(const TrainOptions& o) {
   const Device device = models::pick_device(o.device);
   std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
   ensure_writable_dir(o.out_dir, "output");
-  // An earlier run's checkpoint is continued (--resume) or replaced (--overwrite), never mixed
-  // with this run's first epochs unnoticed.
-  if (!o.resume && has_checkpoint(checkpoint_dir(o.out_dir))) {
-    MT_CHECK(o.overwrite, o.out_dir, " holds the checkpoint of an earlier run (", checkpoint_dir(o.out_dir),
-             "); continue it with --resume, or pass --overwrite to start again");
-    std::error_code ec;
-    fs::remove_all(checkpoint_dir(o.out_dir), ec);
-    MT_CHECK(!ec, "cannot remove ", checkpoint_dir(o.out_dir), ": ", ec.message());
-  }
-  ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");  // before an epoch's work, not after it
+  // An earlier run's checkpoint is continued (--resume) or replaced (--overwrite, once the data
+  // has been checked), never mixed with this run's first epochs unnoticed.
+  const bool replace_checkpoint = !o.resume && has_checkpoint(checkpoint_dir(o.out_dir));
+  MT_CHECK(!replace_checkpoint || o.overwrite, o.out_dir, " holds the checkpoint of an earlier run (",
+           checkpoint_dir(o.out_dir), "); continue it with --resume, or pass --overwrite to start again");
+  if (!replace_checkpoint) ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");  // before an epoch's work
   manual_seed(o.seed);
 
+  check_finished(o.data_dir, "train");
   data::ImageFolder train_set((fs::path(o.data_dir) / "train").string(), train_transform(o.image_size));
   data::ImageFolder val_set((fs::path(o.data_dir) / "val").string(), eval_transform(o.image_size));
   MT_CHECK(train_set.classes() == val_set.classes(), "the class folders of ", o.data_dir, "/train and ", o.data_dir,
@@ -109,6 +109,12 @@ TrainResult train(const TrainOptions& o) {
     }
   } else if (!o.resume) {
     std::printf("No --weights given: %s starts from random initialisation\n", o.arch.c_str());
+  }
+  if (replace_checkpoint) {
+    std::error_code ec;
+    fs::remove_all(checkpoint_dir(o.out_dir), ec);
+    MT_CHECK(!ec, "cannot remove ", checkpoint_dir(o.out_dir), ": ", ec.message());
+    ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");
   }
   model.to(device);  // before the optimizer takes the parameters
   auto optimizer = make_optimizer(o, model.parameters());
