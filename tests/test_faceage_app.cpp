@@ -241,11 +241,15 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   t.optimizer = "sgd";
   CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --optimizer adam, not sgd");
   t.optimizer = "adam";
-  // Without --resume, the earlier run's checkpoint is an error, or replaced with --overwrite.
+  // plot's legend names: an empty one is an error naming the option.
+  const auto empty_name = run("plot --features " + po.features + " --out " + t.out_dir + " --classes a,,c,d,e,f");
+  CHECK(empty_name.status == 1);
+  CHECK(empty_name.err.find("--classes: name 2 is empty") != std::string::npos);
+  // Without --resume, the earlier run's results are an error, or replaced with --overwrite.
   t.resume = false;
   t.amp = "none";
   t.epochs = 1;
-  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "holds the checkpoint of an earlier run");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "holds an earlier run's results");
   t.overwrite = true;
   t.resume = true;
   CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "not both");
@@ -256,10 +260,8 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   t.data_dir = split_dir;
   CHECK(faceage::train(t).epochs.size() == 1);
   CHECK(load_checkpoint(faceage::checkpoint_dir(t.out_dir)).epoch == 1);
-  // plot's legend names: an empty one is an error naming the option.
-  const auto empty_name = run("plot --features " + po.features + " --out " + t.out_dir + " --classes a,,c,d,e,f");
-  CHECK(empty_name.status == 1);
-  CHECK(empty_name.err.find("--classes: name 2 is empty") != std::string::npos);
+  CHECK_FALSE(fs::exists(out / "convnext_train_features.pth"));  // the earlier run's, removed
+  CHECK_FALSE(fs::exists(out / "convnext_tsne.png"));
   // Weights of another architecture name both.
   const auto femto = run("train --data " + split_dir + " --out " + (root / "femto").string() +
                          " --arch convnext_femto --image-size 32 --epochs 1 --weights " + e.checkpoint);

@@ -203,7 +203,7 @@ TEST_CASE("faceage synth: the same seed gives the same bytes, another seed other
   other.seed = 8;
   faceage::write_synthetic_cacd(other);
   const auto first = snapshot(a.path);
-  CHECK(first.size() == 6 * 3 + 1);
+  CHECK(first.size() == 6 * 3 + 2);  // the photos, the .mat and the .faceage-synth mark
   CHECK(first == snapshot(b.path));
   CHECK(first != snapshot(c.path));
 }
@@ -222,7 +222,14 @@ TEST_CASE("faceage synth: the size option and a set written over an old one") {
     ++count;
   }
   CHECK(count == 4);
-  CHECK(snapshot(dir.path).size() == 5);
+  CHECK(snapshot(dir.path).size() == 4 + 2);
+  // Never over a real download in the same layout.
+  TempDir real("real");
+  fs::create_directories(real.path / "CACD2000");
+  std::ofstream(real.path / "celebrity2000_meta.mat") << "the real metadata";
+  CHECK_THROWS_WITH_FRAGMENT(faceage::write_synthetic_cacd(tiny_options(real.path)),
+                             "holds a CACD2000/ folder or celebrity2000_meta.mat that faceage synth did not write");
+  CHECK(snapshot(real.path).size() == 1);
 }
 
 TEST_CASE("faceage synth: bad options throw minitorch::Error with a clear message") {

@@ -11,6 +11,7 @@
 #include "../src/io/torch_unpickler.hpp"
 #include "../src/io/zip_reader.hpp"
 #include "helpers.hpp"
+#include "minitorch/io/atomic_write.hpp"
 #include "minitorch/io/pth.hpp"
 #include "minitorch/io/safetensors.hpp"
 
@@ -513,4 +514,20 @@ TEST_CASE("seeded mutations of every fixture give a result or an Error, never a 
           [&](const std::vector<uint8_t>& b) { return internal::unpickle_state_dict(b, source, 1 << 24, fixture); },
           3000, 3);
   }
+}
+
+TEST_CASE("write_file_atomic: the whole file or the old one, never through a link left at the temporary name") {
+  const fs::path dir = fs::temp_directory_path() / "minitorch_atomic_write";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "victim.txt") << "kept";
+  fs::create_symlink(dir / "victim.txt", dir / "out.txt.tmp");
+  write_file_atomic((dir / "out.txt").string(), "new text", "test");
+  std::ifstream victim(dir / "victim.txt"), written(dir / "out.txt");
+  CHECK(std::string(std::istreambuf_iterator<char>(victim), {}) == "kept");
+  CHECK(std::string(std::istreambuf_iterator<char>(written), {}) == "new text");
+  CHECK_FALSE(fs::exists(fs::symlink_status(dir / "out.txt.tmp")));
+  CHECK_THROWS_WITH_FRAGMENT(write_file_atomic((dir / "absent" / "x.txt").string(), "x", "test"),
+                             "test: cannot create");
+  fs::remove_all(dir);
 }

@@ -127,12 +127,12 @@ namespace {
 int run_evaluate(const std::string& data_dir, const std::string& checkpoint, int64_t requested_size,
                  const std::string& device_name) {
   const Device device = models::pick_device(device_name);
+  check_finished(data_dir, "evaluate");
+  const std::string val_dir = (fs::path(data_dir) / "val").string();
   const TrainedModel trained = load_trained_model(checkpoint);
   models::ConvNeXt& model = *trained.model;
   model.to(device);
   model.eval();
-  check_finished(data_dir, "evaluate");
-  const std::string val_dir = (fs::path(data_dir) / "val").string();
   data::ImageFolder val(val_dir, eval_transform(input_size_for(trained, requested_size, "evaluate")));
   check_same_classes(trained, val.classes(), val_dir, "evaluate");
   const int64_t classes = int64_t(val.classes().size());
@@ -205,6 +205,7 @@ int Commands::run() {
   if (prepare_->parsed()) {
     MT_CHECK(!meta_.empty() || !csv_.empty(), "prepare: give --meta FILE.mat or --csv FILE");
     const auto images = meta_.empty() ? read_csv_labels(csv_) : read_mat_labels(meta_);
+    prepare_options_.labels_file = meta_.empty() ? csv_ : meta_;
     const PrepareReport report = prepare(images, prepare_options_);
     for (const auto& [group, n] : report.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
     if (report.missing) std::printf("warning: %lld listed images were not found and were skipped\n", (long long)report.missing);

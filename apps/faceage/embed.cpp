@@ -40,7 +40,7 @@ void embed(const EmbedOptions& o) {
   MT_CHECK(o.image_size == 0 || o.image_size >= 32, "embed: --image-size must be at least 32, got ", o.image_size);
   MT_CHECK(o.batch_size > 0 && o.workers >= 0, "embed: invalid batch size or workers");
   const Device device = models::pick_device(o.device);
-  ensure_writable_dir(o.out_dir, "output");
+  check_finished(o.data_dir, "embed");
   const TrainedModel trained = load_trained_model(o.checkpoint);
   models::ConvNeXt& model = *trained.model;
   model.to(device);
@@ -48,7 +48,6 @@ void embed(const EmbedOptions& o) {
   // Deterministic features: the evaluation transform and dataset order for both splits.
   const data::transforms::Compose transform = eval_transform(input_size_for(trained, o.image_size, "embed"));
   // Both splits are checked before anything is written.
-  check_finished(o.data_dir, "embed");
   std::vector<std::pair<std::string, data::ImageFolder>> splits;
   for (const char* split : {"train", "val"}) {
     const std::string dir = (fs::path(o.data_dir) / split).string();
@@ -56,6 +55,7 @@ void embed(const EmbedOptions& o) {
     // Pooled features need no head of the folder's classes: any images can be embedded.
     if (o.layer == "logits") check_same_classes(trained, splits.back().second.classes(), dir, "embed");
   }
+  ensure_writable_dir(o.out_dir, "output");
   for (auto& [split, set] : splits) {
     const bool pin = device.is_cuda();
     data::DataLoader loader(set, {.batch_size = o.batch_size, .num_workers = o.workers, .pin_memory = pin});

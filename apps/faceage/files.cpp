@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "minitorch/error.hpp"
+#include "minitorch/io/atomic_write.hpp"
 
 namespace faceage {
 
@@ -62,20 +63,22 @@ void ensure_writable_dir(const fs::path& dir, const char* what) {
 }
 
 void write_text_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  std::error_code removed;
-  fs::remove(tmp, removed);  // never write through a link someone left under that name
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    MT_CHECK(out.good(), "cannot write ", tmp.string());
-    out << text;
-    out.close();
-    MT_CHECK(out.good(), "cannot write ", tmp.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  MT_CHECK(!ec, "cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+  minitorch::write_file_atomic(path.string(), text, "faceage");
 }
+
+fs::path resolved(const fs::path& path) {
+  fs::path n = fs::weakly_canonical(fs::absolute(path));
+  return n.has_filename() ? n : n.parent_path();
+}
+
+bool path_starts_with(const fs::path& path, const fs::path& prefix) {
+  auto i = path.begin();
+  for (auto j = prefix.begin(); j != prefix.end(); ++j, ++i)
+    if (i == path.end() || *i != *j) return false;
+  return true;
+}
+
+bool is_within(const fs::path& inner, const fs::path& outer) { return path_starts_with(resolved(inner), resolved(outer)); }
 
 std::string age_group(int64_t age) {
   MT_CHECK(age >= 0, "invalid age ", age);

@@ -91,18 +91,18 @@ PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOpt
   std::vector<std::pair<fs::path, fs::path>> copies;
   PrepareReport report;
   for (const LabelledImage& image : order) {
-    const std::string group = age_group(image.age);
-    int64_t& count = counts[group];
-    if (count >= o.per_group) continue;
     const fs::path from = (fs::path(o.images_dir) / image.file).lexically_normal();
-    if (!fs::exists(from)) {
-      ++report.missing;
-      continue;
-    }
     // A file listed twice is copied once (into the group of the entry shuffled first); names are
     // flattened into the group folder, so two folders' files of one name would overwrite each other.
     if (const auto taken = age_of.find(from); taken != age_of.end()) {
       ++(taken->second == image.age ? report.duplicates : report.conflicting_ages);
+      continue;
+    }
+    const std::string group = age_group(image.age);
+    int64_t& count = counts[group];
+    if (count >= o.per_group) continue;
+    if (!fs::exists(from)) {
+      ++report.missing;
       continue;
     }
     const fs::path to = fs::path(o.out_dir) / group / from.filename();
@@ -120,10 +120,11 @@ PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOpt
   MT_CHECK(!report.groups.empty(), "prepare: none of the ", images.size(), " listed images exists in ", o.images_dir);
   ensure_writable_dir(o.out_dir, "output");
   std::vector<fs::path> inputs = {o.images_dir};
+  if (!o.labels_file.empty()) inputs.push_back(o.labels_file);
   for (const auto& [from, to] : copies) inputs.push_back(from);
   make_way(o.out_dir, groups, inputs, o.overwrite, "prepare");
   for (const auto& [from, to] : copies) copy_or_link(from, to, o.link);
-  record_complete(o.out_dir, "prepare");
+  record_complete(o.out_dir, groups, "prepare");
   return report;
 }
 
@@ -139,7 +140,7 @@ std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const Spl
   for (const fs::path& dir : classes) {
     files_of.push_back(list_images(dir));
     const int64_t n = int64_t(files_of.back().size());
-    MT_CHECK(n >= 2, "class folder ", dir.string(), " has ", n, " images; at least 2 are needed to split");
+    MT_CHECK(n >= 2, "split: class folder ", dir.string(), " has ", n, " images; at least 2 are needed to split");
     MT_CHECK(n - int64_t(std::ceil(double(n) * o.val_fraction)) >= 1, "split: --val-fraction ", o.val_fraction,
              " leaves no training image of the ", n, " in ", dir.string());
   }
@@ -163,7 +164,7 @@ std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> split(const Spl
     }
     sizes.push_back({name, {int64_t(files.size()) - n_val, n_val}});
   }
-  record_complete(o.out_dir, "split");
+  record_complete(o.out_dir, {"train", "val"}, "split");
   return sizes;
 }
 

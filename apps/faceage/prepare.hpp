@@ -20,6 +20,7 @@ std::vector<LabelledImage> read_csv_labels(const std::string& csv_path);
 
 struct PrepareOptions {
   std::string images_dir, out_dir;
+  std::string labels_file;  // the .mat or CSV the images came from (an input --overwrite keeps)
   int64_t per_group = 200;  // at most this many images per decade folder
   uint64_t seed = 0;
   bool link = false;        // hard-link instead of copying

@@ -152,7 +152,7 @@ int run_demo(const std::string& out_dir) {
     p.per_group = 180;
     p.seed = 0;
     p.link = true;
-    fs::remove_all(p.out_dir);  // the demo's own folder
+    p.overwrite = true;  // the demo's own folder
     const PrepareReport r = prepare(read_mat_labels((data / "synthetic" / "celebrity2000_meta.mat").string()), p);
     for (const auto& [group, n] : r.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
   });
@@ -161,7 +161,7 @@ int run_demo(const std::string& out_dir) {
     s.in_dir = (data / "sorted_images").string();
     s.out_dir = (data / "sorted_images_split").string();
     s.link = true;
-    fs::remove_all(s.out_dir);
+    s.overwrite = true;
     for (const auto& [name, sizes] : split(s))
       std::printf("%s: %lld train, %lld val\n", name.c_str(), (long long)sizes.first, (long long)sizes.second);
   });
@@ -176,7 +176,6 @@ int run_demo(const std::string& out_dir) {
   t.optimizer = "adamw";
   t.workers = 2;
   t.overwrite = true;  // the demo's own folder: a demo run replaces the last one's results
-  fs::remove(fs::path(t.out_dir) / "metrics.json");
   TrainResult trained;
   timed("train", [&] {
     trained = train(t);

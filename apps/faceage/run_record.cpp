@@ -16,8 +16,8 @@ fs::path record_of(const fs::path& out, const char* command) { return out / (std
 // The names a command writes: prepare the age groups ("0s" .. "100s"), split "train" and "val".
 bool is_own_folder(const std::string& name, const char* command) {
   if (std::string(command) == "split") return name == "train" || name == "val";
-  for (int group = 0; group <= 100; group += 10)
-    if (name == std::to_string(group) + "s") return true;
+  for (int64_t age = 0; age <= 100; age += 10)
+    if (name == age_group(age)) return true;
   return false;
 }
 
@@ -45,21 +45,7 @@ void write_record(const fs::path& out, const char* command, const std::set<std::
   write_text_atomic(record_of(out, command), text);
 }
 
-fs::path resolved(const fs::path& p) {
-  fs::path n = fs::weakly_canonical(fs::absolute(p));
-  return n.has_filename() ? n : n.parent_path();  // without a trailing "/"
-}
-
-bool starts_with(const fs::path& path, const fs::path& prefix) {
-  auto i = path.begin();
-  for (auto j = prefix.begin(); j != prefix.end(); ++j, ++i)
-    if (i == path.end() || *i != *j) return false;
-  return true;
-}
-
 }  // namespace
-
-bool is_within(const fs::path& inner, const fs::path& outer) { return starts_with(resolved(inner), resolved(outer)); }
 
 void make_way(const fs::path& out, const std::set<std::string>& folders, const std::vector<fs::path>& inputs,
               bool overwrite, const char* command) {
@@ -75,8 +61,9 @@ void make_way(const fs::path& out, const std::set<std::string>& folders, const s
     std::error_code ec;
     const fs::file_status status = fs::symlink_status(dir, ec);
     if (!fs::exists(status) || (fs::is_directory(status) && fs::is_empty(dir, ec))) continue;
+    const fs::path resolved_dir = resolved(dir);
     for (size_t i = 0; i < inputs.size(); ++i)
-      MT_CHECK(!starts_with(resolved_inputs[i], resolved(dir)), command, ": ", dir.string(), " holds the input ",
+      MT_CHECK(!path_starts_with(resolved_inputs[i], resolved_dir), command, ": ", dir.string(), " holds the input ",
                inputs[i].string(), "; choose another --out");
     MT_CHECK(earlier.folders.count(name), command, ": ", dir.string(), " is in the way and no faceage ", command,
              " run recorded writing it (a folder of yours, or an older faceage's output); remove it or choose "
@@ -85,6 +72,9 @@ void make_way(const fs::path& out, const std::set<std::string>& folders, const s
              "one's; pass --overwrite to replace them, or choose another --out");
     to_remove.push_back(dir);
   }
+  // Not complete from here on, for every folder touched: a run stopped while removing or
+  // copying leaves a record that the next step refuses.
+  write_record(out, command, involved, false);
   for (const fs::path& dir : to_remove) {
     std::error_code ec;
     fs::remove_all(dir, ec);  // a symbolic link is removed as a link
@@ -93,15 +83,15 @@ void make_way(const fs::path& out, const std::set<std::string>& folders, const s
   write_record(out, command, folders, false);
 }
 
-void record_complete(const fs::path& out, const char* command) {
-  write_record(out, command, read_record(out, command).folders, true);
+void record_complete(const fs::path& out, const std::set<std::string>& folders, const char* command) {
+  write_record(out, command, folders, true);
 }
 
 void check_finished(const fs::path& dir, const std::string& reader) {
   for (const char* command : {"prepare", "split"}) {
     const Record r = read_record(dir, command);
     MT_CHECK(!r.exists || r.complete, reader, ": ", dir.string(), " is the output of a faceage ", command,
-             " that did not finish; run it again with --overwrite");
+             " that did not finish; run faceage ", command, " again with --overwrite");
   }
 }
 

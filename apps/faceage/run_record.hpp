@@ -7,7 +7,11 @@
 //   --overwrite; a folder in the way that no run recorded (the user's, or an older faceage's)
 //   and any folder holding one of the run's inputs are errors, found before anything is removed.
 // - A folder whose record lacks "# complete" is the output of an interrupted run: the next step
-//   (split reading prepare's output, train reading split's) refuses it.
+//   (split reading prepare's output; train, evaluate and embed reading split's) refuses it.
+//
+// The other outputs follow the same rule where they live: train refuses an earlier run's files
+// in its --out without --overwrite (train.cpp), synth and demo write only where nothing or their
+// own earlier output is (.faceage-synth, .faceage-demo).
 #include <filesystem>
 #include <set>
 #include <string>
@@ -20,13 +24,10 @@ namespace faceage {
 // `inputs` are the files and folders the run reads.
 void make_way(const std::filesystem::path& out, const std::set<std::string>& folders,
               const std::vector<std::filesystem::path>& inputs, bool overwrite, const char* command);
-// Marks the run recorded in `out` complete.
-void record_complete(const std::filesystem::path& out, const char* command);
+// Marks the run that wrote `folders` in `out` complete.
+void record_complete(const std::filesystem::path& out, const std::set<std::string>& folders, const char* command);
 // The error when `dir` is the output of a prepare or split that did not finish; `reader` names
 // the command reading it.
 void check_finished(const std::filesystem::path& dir, const std::string& reader);
-
-// Whether `inner` is `outer` or lies inside it, both resolved (absolute, symbolic links followed).
-bool is_within(const std::filesystem::path& inner, const std::filesystem::path& outer);
 
 }  // namespace faceage

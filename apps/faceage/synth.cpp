@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "minitorch/data/image.hpp"
+#include "files.hpp"
 #include "minitorch/error.hpp"
 #include "synth_mat.hpp"
 #include "synth_people.hpp"
@@ -30,10 +31,17 @@ void write_synthetic_cacd(const SynthOptions& o) {
   namespace fs = std::filesystem;
   using namespace synth;
   check_options(o);
-  const fs::path images_dir = fs::path(o.out_dir) / "CACD2000";
+  const fs::path images_dir = fs::path(o.out_dir) / "CACD2000", meta = fs::path(o.out_dir) / "celebrity2000_meta.mat";
+  // The layout is the real CACD download's: a set is written only where none is, or over an
+  // earlier synthetic one (marked by .faceage-synth), never over the real data.
+  const fs::path marker = fs::path(o.out_dir) / ".faceage-synth";
   std::error_code error;
+  const bool data_there = fs::exists(meta, error) || (fs::is_directory(images_dir, error) && !fs::is_empty(images_dir, error));
+  MT_CHECK(!data_there || fs::exists(marker, error), "synth: ", o.out_dir, " already holds a CACD2000/ folder or ",
+           "celebrity2000_meta.mat that faceage synth did not write; choose another --out");
   fs::create_directories(images_dir, error);
   MT_CHECK(!error, "write_synthetic_cacd: cannot create the directory '", images_dir.string(), "': ", error.message());
+  write_text_atomic(marker, "written by faceage synth\n");
 
   const CacdPlan plan = plan_cacd(o.identities, o.per_identity, o.seed);
   std::vector<FaceTraits> traits;

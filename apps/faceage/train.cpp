@@ -35,6 +35,21 @@ data::transforms::Compose eval_transform(int64_t size) {
 std::string model_file(const std::string& out_dir) { return (fs::path(out_dir) / "convnext_finetuned.safetensors").string(); }
 std::string checkpoint_dir(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint").string(); }
 
+std::vector<fs::path> earlier_run_files(const std::string& out_dir) {
+  std::vector<fs::path> found;
+  for (const char* name :
+       {"checkpoint", "convnext_finetuned.safetensors", "metrics.json", "report.html", "convnext_loss_acc.csv",
+        "pred_acctual.csv", "convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png",
+        "convnext_train_features.pth", "convnext_val_features.pth", "convnext_train_features.classes.txt",
+        "convnext_val_features.classes.txt", "convnext_pca.png", "convnext_tsne.png", "convnext_pca.csv",
+        "convnext_tsne.csv"}) {
+    std::error_code ec;
+    const fs::path path = fs::path(out_dir) / name;
+    if (fs::exists(fs::symlink_status(path, ec))) found.push_back(path);
+  }
+  return found;
+}
+
 namespace {
 
 std::atomic<bool> interrupted{false};
@@ -58,6 +73,8 @@ void check_options(const TrainOptions& o) {
   MT_CHECK(o.amp == "none" || o.amp == "bf16", "--amp must be none or bf16, got '", o.amp, "'");
   MT_CHECK(!(o.resume && o.overwrite), "give --resume (continue the run in --out) or --overwrite (start it again), "
            "not both");
+  MT_CHECK(!(o.resume && !o.weights.empty()), "give --weights (start a run from them) or --resume (continue the ",
+           "run in --out, from its checkpoint), not both");
 }
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const std::vector<Tensor>& params) {
@@ -76,16 +93,7 @@ struct PhaseResult {
 TrainResult train(const TrainOptions& o) {
   check_options(o);
   const Device device = models::pick_device(o.device);
-  std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
-  ensure_writable_dir(o.out_dir, "output");
-  // An earlier run's checkpoint is continued (--resume) or replaced (--overwrite, once the data
-  // has been checked), never mixed with this run's first epochs unnoticed.
-  const bool replace_checkpoint = !o.resume && has_checkpoint(checkpoint_dir(o.out_dir));
-  MT_CHECK(!replace_checkpoint || o.overwrite, o.out_dir, " holds the checkpoint of an earlier run (",
-           checkpoint_dir(o.out_dir), "); continue it with --resume, or pass --overwrite to start again");
-  if (!replace_checkpoint) ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");  // before an epoch's work
-  manual_seed(o.seed);
-
+  // The data first: nothing is created or removed for a run that cannot start.
   check_finished(o.data_dir, "train");
   data::ImageFolder train_set((fs::path(o.data_dir) / "train").string(), train_transform(o.image_size));
   data::ImageFolder val_set((fs::path(o.data_dir) / "val").string(), eval_transform(o.image_size));
@@ -97,7 +105,16 @@ TrainResult train(const TrainOptions& o) {
   for (const std::string& name : train_set.classes())
     MT_CHECK(name.find_first_of("\r\n") == std::string::npos, "the class folder name '", name, "' in ", o.data_dir,
              "/train holds a line break; rename the folder");
+  // An earlier run in --out is continued (--resume) or replaced (--overwrite), never mixed with
+  // this one's results unnoticed.
+  const std::vector<fs::path> earlier = o.resume ? std::vector<fs::path>{} : earlier_run_files(o.out_dir);
+  MT_CHECK(earlier.empty() || o.overwrite, o.out_dir, " holds an earlier run's results (", earlier.front().string(),
+           earlier.size() > 1 ? " and more" : "", "); continue it with --resume, or pass --overwrite to start again");
+  MT_CHECK(!o.resume || has_checkpoint(checkpoint_dir(o.out_dir)), "--resume: no checkpoint in ",
+           checkpoint_dir(o.out_dir), " (train without --resume first)");
 
+  std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
+  manual_seed(o.seed);
   models::ConvNeXtConfig config = models::ConvNeXtConfig::by_name(o.arch);
   config.num_classes = num_classes;
   models::ConvNeXt model(config);
@@ -110,12 +127,13 @@ TrainResult train(const TrainOptions& o) {
   } else if (!o.resume) {
     std::printf("No --weights given: %s starts from random initialisation\n", o.arch.c_str());
   }
-  if (replace_checkpoint) {
+  ensure_writable_dir(o.out_dir, "output");
+  for (const fs::path& file : earlier) {
     std::error_code ec;
-    fs::remove_all(checkpoint_dir(o.out_dir), ec);
-    MT_CHECK(!ec, "cannot remove ", checkpoint_dir(o.out_dir), ": ", ec.message());
-    ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");
+    fs::remove_all(file, ec);
+    MT_CHECK(!ec, "--overwrite: cannot remove ", file.string(), ": ", ec.message());
   }
+  ensure_writable_dir(checkpoint_dir(o.out_dir), "checkpoint");  // before an epoch's work, not after it
   model.to(device);  // before the optimizer takes the parameters
   auto optimizer = make_optimizer(o, model.parameters());
 
@@ -190,8 +208,10 @@ TrainResult train(const TrainOptions& o) {
     }
     if (interrupted) {
       std::signal(SIGINT, previous_handler);
-      detail::fail("interrupted during epoch ", epoch + 1, "; the checkpoint of the last complete epoch is in ",
-                   checkpoint_dir(o.out_dir), " (continue with --resume)");
+      if (epoch > 0)
+        detail::fail("interrupted during epoch ", epoch + 1, "; the checkpoint of the last complete epoch is in ",
+                     checkpoint_dir(o.out_dir), " (continue with --resume)");
+      detail::fail("interrupted during epoch 1, before any checkpoint was written");
     }
     result.epochs.push_back(er);
     save_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result, epoch + 1, o);

@@ -4,6 +4,7 @@
 // Adam(lr 1e-4), cross-entropy, per epoch a train phase then a val phase, printing
 // "Epoch i/N", "train Loss: x Acc: y", "val Loss: x Acc: y".
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -54,5 +55,8 @@ minitorch::data::transforms::Compose eval_transform(int64_t size);
 // The files train writes (names as the tutorial's).
 std::string model_file(const std::string& out_dir);       // convnext_finetuned.safetensors
 std::string checkpoint_dir(const std::string& out_dir);   // checkpoint/ (for --resume)
+// The files of a run that exist in out_dir: train's, embed's and plot's, by their names. A new
+// run there needs --overwrite, which removes them before its first epoch.
+std::vector<std::filesystem::path> earlier_run_files(const std::string& out_dir);
 
 }  // namespace faceage

@@ -1,5 +1,6 @@
 #include "file_io.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,6 +8,7 @@
 #include <filesystem>
 
 #include "minitorch/error.hpp"
+#include "minitorch/io/atomic_write.hpp"
 
 namespace minitorch::internal {
 
@@ -30,8 +32,16 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const char* op) {
 }
 
 AtomicFile::AtomicFile(std::string path, const char* op) : path_(std::move(path)), tmp_(path_ + ".tmp"), op_(op) {
-  file_ = std::fopen(tmp_.c_str(), "wb");
-  if (!file_) fail_io("create");
+  // A fresh file: whatever is left under the temporary name (a crashed save's file, or a link
+  // planted to redirect the write) is removed, and the new one is created exclusively.
+  ::unlink(tmp_.c_str());
+  const int fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) fail_io("create");
+  file_ = ::fdopen(fd, "wb");
+  if (!file_) {
+    ::close(fd);
+    fail_io("create");
+  }
 }
 
 AtomicFile::~AtomicFile() {
@@ -73,3 +83,13 @@ void AtomicFile::fail_io(const char* action) {
 }
 
 }  // namespace minitorch::internal
+
+namespace minitorch {
+
+void write_file_atomic(const std::string& path, std::string_view bytes, const char* op) {
+  internal::AtomicFile file(path, op);
+  file.write(bytes.data(), bytes.size());
+  file.commit();
+}
+
+}  // namespace minitorch
