@@ -10,17 +10,21 @@ namespace minitorch::models {
 
 using namespace minitorch::nn;
 
+const std::vector<std::pair<std::string, ConvNeXtConfig>>& ConvNeXtConfig::variants() {
+  static const std::vector<std::pair<std::string, ConvNeXtConfig>> table = {
+      {"convnext_tiny", tiny()},  {"convnext_small", small()}, {"convnext_base", base()},
+      {"convnext_large", large()}, {"convnext_atto", atto()},   {"convnext_femto", femto()},
+      {"convnext_pico", pico()},  {"convnext_nano", nano()}};
+  return table;
+}
+
 ConvNeXtConfig ConvNeXtConfig::by_name(const std::string& name) {
-  if (name == "convnext_tiny") return tiny();
-  if (name == "convnext_small") return small();
-  if (name == "convnext_base") return base();
-  if (name == "convnext_large") return large();
-  if (name == "convnext_atto") return atto();
-  if (name == "convnext_femto") return femto();
-  if (name == "convnext_pico") return pico();
-  if (name == "convnext_nano") return nano();
-  detail::fail("convnext: unknown architecture '", name, "' (expected convnext_tiny, convnext_small, convnext_base,",
-               " convnext_large, convnext_atto, convnext_femto, convnext_pico or convnext_nano)");
+  std::string names;
+  for (const auto& [variant, config] : variants()) {
+    if (variant == name) return config;
+    names += (names.empty() ? "" : ", ") + variant;
+  }
+  detail::fail("convnext: unknown architecture '", name, "' (expected one of ", names, ")");
 }
 
 CNBlock::CNBlock(int64_t dim, double scale, double sd_prob) {

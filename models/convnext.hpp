@@ -36,6 +36,8 @@ struct ConvNeXtConfig {
   // "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", and timm's
   // "convnext_atto", "convnext_femto", "convnext_pico", "convnext_nano"
   static ConvNeXtConfig by_name(const std::string& name);
+  // Those names with their configurations, in that order.
+  static const std::vector<std::pair<std::string, ConvNeXtConfig>>& variants();
 };
 
 class CNBlock : public nn::Module {

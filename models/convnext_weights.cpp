@@ -177,11 +177,8 @@ ConvNeXtConfig convnext_config_of(const nn::NamedTensors& checkpoint) {
 }
 
 std::string convnext_variant_name(const ConvNeXtConfig& config) {
-  for (const char* name : {"convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "convnext_atto",
-                           "convnext_femto", "convnext_pico", "convnext_nano"}) {
-    const ConvNeXtConfig known = ConvNeXtConfig::by_name(name);
+  for (const auto& [name, known] : ConvNeXtConfig::variants())
     if (known.depths == config.depths && known.dims == config.dims) return name;
-  }
   return "";
 }
 

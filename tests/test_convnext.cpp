@@ -220,7 +220,7 @@ TEST_CASE("checkpoints in the torchvision, official and timm layouts load to the
   CHECK(report.message.find("10 classes skipped") != std::string::npos);
   CHECK(allclose(six.state_dict().back().second, head_before, 0, 0));
   CHECK(allclose(six.state_dict()[0].second, tv[0].second, 0, 0));
-  // Wrong architecture or stray keys are errors naming the keys.
+  // Another architecture is an error naming both; stray keys are errors naming the keys.
   ConvNeXt other({{1, 1, 1, 1}, {8, 12, 16, 24}, 10});
   CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, tv),
                              "the checkpoint is a ConvNeXt (depths 1-1-2-1, widths 8-12-16-24), the model is a "

@@ -134,6 +134,12 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   faceage::plot_features(po);
 
   const fs::path out(t.out_dir);
+  // Every file train, embed and plot wrote is one that a new run's --overwrite removes.
+  const auto known = faceage::earlier_run_files(t.out_dir);
+  for (const auto& entry : fs::directory_iterator(out)) {
+    CAPTURE(entry.path());
+    CHECK(std::find(known.begin(), known.end(), entry.path()) != known.end());
+  }
   const std::string bom = "\xEF\xBB\xBF";
   const std::string loss_csv = read_all(out / "convnext_loss_acc.csv");
   CHECK(loss_csv.rfind(bom + ",train_losses,train_accuracies,val_losses,val_accuracies\n0,", 0) == 0);

@@ -87,7 +87,7 @@ Commands::Commands(CLI::App& app) {
   train_->add_option("--early-stopping", t.early_stopping, "stop after this many epochs without a better val accuracy")
       ->check(CLI::Range(int64_t(0), int64_t(1000000)));
   train_->add_flag("--resume", t.resume, "continue from the checkpoint in --out");
-  train_->add_flag("--overwrite", t.overwrite, "start again where --out holds an earlier run's checkpoint");
+  train_->add_flag("--overwrite", t.overwrite, "start again where --out holds an earlier run's results");
 
   evaluate_ = app.add_subcommand("evaluate", "accuracy, per-class accuracy and confusion matrix on val/");
   evaluate_->add_option("--data", eval_data_, "folder with val/")->required();
@@ -237,8 +237,10 @@ int Commands::run() {
     // Split here, not by CLI11, which would drop an empty name and shift the others.
     if (plot_->count("--classes")) {
       std::string name;
-      for (std::istringstream names(plot_classes_ + ","); std::getline(names, name, ',');)
+      for (std::istringstream names(plot_classes_ + ","); std::getline(names, name, ',');) {
+        MT_CHECK(!name.empty(), "--classes: name ", plot_options_.class_names.size() + 1, " is empty");
         plot_options_.class_names.push_back(name);
+      }
     }
     plot_features(plot_options_);
     return 0;

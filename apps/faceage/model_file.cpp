@@ -26,7 +26,6 @@ TrainedModel load_trained_model(const std::string& path) {
     const nn::NamedTensors tensors = models::read_weights_file(path, &meta);
     models::ConvNeXtConfig config = models::convnext_config_of(tensors);
     MT_CHECK(config.num_classes > 0, "no classifier weights (classifier.2.weight)");
-    out.arch = meta.count("arch") ? meta.at("arch") : models::convnext_variant_name(config);
     out.model = std::make_unique<models::ConvNeXt>(config);
     const auto report = models::load_convnext_weights(*out.model, tensors);
     std::fprintf(stderr, "faceage: %s from %s\n", report.message.c_str(), path.c_str());

@@ -12,7 +12,6 @@ namespace faceage {
 
 struct TrainedModel {
   std::unique_ptr<minitorch::models::ConvNeXt> model;
-  std::string arch;  // "convnext_tiny", ..., or "" for a ConvNeXt of no named variant
   // The names of its classes: those `faceage train` saved ("classes" metadata), the ImageNet-1k
   // names for a 1000-class checkpoint without them, else empty (print indices).
   std::vector<std::string> class_names;

@@ -56,8 +56,6 @@ void plot_features(const PlotOptions& o) {
   if (names.empty()) names = read_class_names(o.features);
   if (names.empty())
     for (int k = 0; k <= max_label; ++k) names.push_back(std::to_string(10 * (k + 1)) + "s");
-  for (size_t k = 0; k < names.size(); ++k)
-    MT_CHECK(!names[k].empty(), "--classes: name ", k + 1, " is empty");
   MT_CHECK(max_label < int(names.size()), o.features, ": its labels go up to ", max_label, " but ",
            o.class_names.empty() ? class_names_file(o.features) + " names " : std::string("--classes gives "),
            names.size(), " classes");

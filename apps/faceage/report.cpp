@@ -186,7 +186,6 @@ int run_demo(const std::string& out_dir) {
     e.data_dir = t.data_dir;
     e.checkpoint = model_file(t.out_dir);
     e.out_dir = t.out_dir;
-    e.image_size = t.image_size;
     embed(e);
   });
   timed("plot", [&] {

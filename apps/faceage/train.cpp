@@ -110,8 +110,6 @@ TrainResult train(const TrainOptions& o) {
   const std::vector<fs::path> earlier = o.resume ? std::vector<fs::path>{} : earlier_run_files(o.out_dir);
   MT_CHECK(earlier.empty() || o.overwrite, o.out_dir, " holds an earlier run's results (", earlier.front().string(),
            earlier.size() > 1 ? " and more" : "", "); continue it with --resume, or pass --overwrite to start again");
-  MT_CHECK(!o.resume || has_checkpoint(checkpoint_dir(o.out_dir)), "--resume: no checkpoint in ",
-           checkpoint_dir(o.out_dir), " (train without --resume first)");
 
   std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
   manual_seed(o.seed);

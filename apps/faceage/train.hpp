@@ -28,7 +28,7 @@ struct TrainOptions {
   std::string arch = "convnext_tiny";
   int64_t early_stopping = 0;      // patience in epochs on val accuracy (0 = off)
   bool resume = false;             // continue from out_dir's checkpoint
-  bool overwrite = false;          // start again where out_dir holds a checkpoint (else an error)
+  bool overwrite = false;          // start again where out_dir holds an earlier run's files (else an error)
   bool progress = true;            // a progress bar on stderr when it is a terminal
 };
 

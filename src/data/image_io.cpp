@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "minitorch/data/image.hpp"
+#include "minitorch/io/atomic_write.hpp"
 
 namespace minitorch::data {
 
@@ -85,28 +86,6 @@ std::vector<uint8_t> read_file(const std::string& path) {
   return bytes;
 }
 
-// Writes `bytes` to a temporary file next to `path`, then renames it over `path`: readers see
-// the old file or the complete new one, never a partial write.
-void write_atomically(const std::string& path, const std::vector<uint8_t>& bytes, const char* op) {
-  std::string temp = path + ".tmp-XXXXXX";
-  const int fd = mkstemp(temp.data());
-  MT_CHECK(fd >= 0, op, ": cannot create a temporary file next to '", path, "': ", std::strerror(errno));
-  int err = ::fchmod(fd, 0644) == 0 ? 0 : errno;  // mkstemp makes it private (0600)
-  for (size_t done = 0; !err && done < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) err = n < 0 ? errno : EIO;
-    else done += size_t(n);
-  }
-  if (!err && ::fsync(fd) != 0) err = errno;  // the data is on disk before the name points at it
-  if (::close(fd) != 0 && !err) err = errno;
-  if (!err && std::rename(temp.c_str(), path.c_str()) != 0) err = errno;
-  if (err) {
-    std::remove(temp.c_str());
-    detail::fail(op, ": cannot write '", path, "': ", std::strerror(err));
-  }
-}
-
 // stb_image_write hands the encoded file over in pieces.
 void append_bytes(void* context, void* data, int size) {
   auto* out = static_cast<std::vector<uint8_t>*>(context);
@@ -139,7 +118,7 @@ void write_png(const std::string& path, const Tensor& image) {
   std::vector<uint8_t> encoded;
   MT_CHECK(stbi_write_png_to_func(append_bytes, &encoded, width, height, 3, pixels.data_ptr<uint8_t>(), width * 3),
            "write_png: stb_image_write could not encode '", path, "' (", width, " x ", height, ")");
-  write_atomically(path, encoded, "write_png");
+  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()), "write_png");
 }
 
 void write_jpeg(const std::string& path, const Tensor& image, int quality) {
@@ -152,7 +131,8 @@ void write_jpeg(const std::string& path, const Tensor& image, int quality) {
   std::vector<uint8_t> encoded;
   MT_CHECK(stbi_write_jpg_to_func(append_bytes, &encoded, width, height, 3, pixels.data_ptr<uint8_t>(), quality),
            "write_jpeg: stb_image_write could not encode '", path, "' (", width, " x ", height, ")");
-  write_atomically(path, encoded, "write_jpeg");
+  write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(encoded.data()), encoded.size()),
+                    "write_jpeg");
 }
 
 }  // namespace minitorch::data

@@ -1,7 +1,8 @@
 #pragma once
 // Writing a whole file so that readers never see it half-written: the bytes go to `path + ".tmp"`
-// (created afresh, never through a link left under that name), are flushed to disk, and the
-// temporary file is renamed over `path`. An error names `op` and the file.
+// (created afresh: whatever was left under that name, a crashed save's file or a planted link, is
+// removed first), are flushed to disk, and the temporary file is renamed over `path`. An error
+// names `op` and the file. Every file minitorch and faceage write goes this way.
 #include <string>
 #include <string_view>
 
