@@ -27,6 +27,8 @@ TrainedModel load_trained_model(const std::string& path) {
     models::ConvNeXtConfig config = models::convnext_config_of(tensors);
     MT_CHECK(config.num_classes > 0, "no classifier weights (classifier.2.weight)");
     out.model = std::make_unique<models::ConvNeXt>(config);
+    // (load_convnext_weights compares the file's architecture with the model's again; here the
+    // model was built from it, so that check always passes.)
     const auto report = models::load_convnext_weights(*out.model, tensors);
     std::fprintf(stderr, "faceage: %s from %s\n", report.message.c_str(), path.c_str());
     // Class names: those `faceage train` saved, ImageNet's for a 1000-class checkpoint, else none.

@@ -1,8 +1,7 @@
-// Image files: decoding through stb_image, encoding through stb_image_write, atomic writes.
-#include <sys/stat.h>
+// Image files: decoding through stb_image, encoding through stb_image_write, files written
+// whole through write_file_atomic.
 #include <stb_image.h>
 #include <stb_image_write.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
