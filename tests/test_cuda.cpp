@@ -441,9 +441,22 @@ TEST_CASE("indexing") {
 TEST_CASE("random numbers are the CPU's numbers") {
   Generator a(9), b(9);
   CHECK(rand({1001}, {.device = kGpu}, &a).to(kCPU).to_vector<float>() == rand({1001}, {}, &b).to_vector<float>());
+  // a + (b - a) * u must round twice on both sides (no fused multiply-add), or float64 draws
+  // from an interval other than [0, 1) differ in the last bit.
+  Tensor gpu_uniform = zeros({1001}, {.dtype = kFloat64, .device = kGpu}), cpu_uniform = zeros({1001}, {.dtype = kFloat64});
+  uniform_(gpu_uniform, -0.1, 0.3, &a);
+  uniform_(cpu_uniform, -0.1, 0.3, &b);
+  CHECK(gpu_uniform.to(kCPU).to_vector<double>() == cpu_uniform.to_vector<double>());
+  CHECK(randint(-7, 5, {1001}, {.dtype = kInt64, .device = kGpu}, &a).to(kCPU).to_vector<int64_t>() ==
+        randint(-7, 5, {1001}, {.dtype = kInt64}, &b).to_vector<int64_t>());
   // Normal draws go through log and cos, which CUDA rounds within an ulp or two of glibc.
   check_close(randn({77}, {.dtype = kFloat64, .device = kGpu}, &a).to(kCPU), randn({77}, {.dtype = kFloat64}, &b),
               1e-13, 1e-13);
+  // The truncated normal inverts erf, whose slope amplifies an ulp of CUDA's erf in the tails.
+  Tensor gpu_trunc = zeros({501}, {.dtype = kFloat64, .device = kGpu}), cpu_trunc = zeros({501}, {.dtype = kFloat64});
+  trunc_normal_(gpu_trunc, 0.5, 2.0, -1.0, 3.0, &a);
+  trunc_normal_(cpu_trunc, 0.5, 2.0, -1.0, 3.0, &b);
+  check_close(gpu_trunc.to(kCPU), cpu_trunc, 1e-11, 1e-11);
 }
 
 TEST_CASE("SGD with momentum, Nesterov and weight decay") {

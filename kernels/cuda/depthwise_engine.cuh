@@ -16,7 +16,7 @@ using DepthwiseKey = std::tuple<int, bool, int64_t, int64_t, int64_t, int64_t, i
                                 int64_t, int64_t>;
 DepthwiseKey depthwise_key(DType t, const ConvGeometry& g);
 
-// True when cuDNN can run this convolution: it was loaded, T is float32 or float64, and the
+// True when cuDNN can run this convolution: it was loaded, T is float32, and the
 // tensors are non-empty and small enough for its int dims.
 bool cudnn_depthwise_supports(DType t, const ConvGeometry& g);
 

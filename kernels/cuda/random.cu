@@ -1,7 +1,9 @@
 // Random numbers on CUDA: element i gets the numbers of counter offset + i of the stream `seed`,
 // through the formulas of kernels/random_bits.hpp, so a GPU tensor holds the numbers the CPU
-// backend draws for the same generator state: the same bits for uniform draws, and within an ulp
-// or two for normal ones (CUDA's log and cos round differently from glibc's).
+// backend draws for the same generator state: the same bits for uniform and integer draws (this
+// file is built with --fmad=false, the CPU's twin with -ffp-contract=off, so that no multiply-add
+// is fused on either side), and within an ulp or two for normal ones (CUDA's log and cos round
+// differently from glibc's).
 #include <cmath>
 
 #include "common.cuh"
