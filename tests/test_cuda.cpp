@@ -291,6 +291,15 @@ TEST_CASE("reductions, softmax and cross-entropy") {
     CHECK(argmax(t.to(kGpu), 1).to(kCPU).to_vector<int64_t>() == std::vector<int64_t>{70000, 50000, 0});
     CHECK(argmin(t.to(kGpu), 1).to(kCPU).to_vector<int64_t>() == argmin(t, 1).to_vector<int64_t>());
   }
+  // Integer reductions (the 64-bit shuffles), on the per-row, block-per-row and sliced paths.
+  for (const Shape& shape : {Shape{6, 9}, Shape{3, 10000}, Shape{2, 300001}}) {
+    CAPTURE(shape.size());
+    const Tensor big = uniform(shape, 19, -1e6, 1e6).to(kInt64), bytes = uniform(shape, 20, 0, 255).to(kUInt8);
+    check_op("int64 sum", [](const Tensors& v) { return sum(v[0], {1}); }, {big});
+    check_op("int64 amax", [](const Tensors& v) { return amax(v[0], {1}); }, {big});
+    check_op("uint8 amin", [](const Tensors& v) { return amin(v[0], {1}); }, {bytes});
+    check_op("uint8 sum", [](const Tensors& v) { return sum(v[0], {1}); }, {bytes});
+  }
   check_op("softmax", [](const Tensors& v) { return softmax(v[0], 1); }, {uniform({7, 1000}, 13, -8, 8)});
   check_op("log_softmax", [](const Tensors& v) { return log_softmax(v[0], 0); }, {uniform({6, 9}, 14)});
   const Tensor target = tensor({0, 5, 2, 2, 1, 3, 4}, {7}, {.dtype = kInt64});
@@ -403,6 +412,16 @@ TEST_CASE("the depthwise engines: cuDNN when loaded, ours for what it cannot run
       check_twin(xg.grad(), xo.grad().to(kCPU), 1e-5, "input gradient");
       check_twin(wg.grad(), wo.grad().to(kCPU), 1e-5, "weight gradient");
     }
+    {  // With TF32 allowed, cuDNN plans in its default math mode (1e-3 relative at most).
+      cuda::set_allow_tf32(true);
+      const Tensor xt = x.detach().requires_grad_(), wt = w.detach().requires_grad_();
+      const Tensor yt = conv2d(xt, wt, Tensor(), same);
+      sum(yt * yt).backward();
+      cuda::set_allow_tf32(false);
+      check_twin(yt, y.to(kCPU), 2e-3, "forward, TF32 allowed");
+      check_twin(xt.grad(), xg.grad().to(kCPU), 2e-3, "input gradient, TF32 allowed");
+      check_twin(wt.grad(), wg.grad().to(kCPU), 2e-3, "weight gradient, TF32 allowed");
+    }
     // An empty batch, which cuDNN does not take, runs ours: a zero weight gradient.
     const Tensor empty_batch = zeros({0, 14, 14, 32}, {.device = kGpu}).requires_grad_();
     const Tensor we = w.detach().requires_grad_();
@@ -436,6 +455,21 @@ TEST_CASE("indexing") {
            {bytes({3, 4}, 68), gidx, bytes({3, 2}, 69)});
   check_op("index_add bfloat16", [](const Tensors& v) { return index_add(v[0], 0, v[1], v[2]); },
            {uniform({3, 6}, 61).to(kBFloat16), idx, uniform({4, 6}, 62).to(kBFloat16)}, 1e-2);
+  check_op("index_add float16", [](const Tensors& v) { return index_add(v[0], 0, v[1], v[2]); },
+           {uniform({3, 6}, 61).to(kFloat16), idx, uniform({4, 6}, 62).to(kFloat16)}, 1e-2);
+  const auto integers = [](const Shape& shape, uint64_t seed) { return uniform(shape, seed, -1e6, 1e6).to(kInt64); };
+  check_op("index_add int64", [](const Tensors& v) { return index_add(v[0], 0, v[1], v[2]); },
+           {integers({3, 6}, 71), idx, integers({4, 6}, 72)});
+  // Strided views on the GPU (check_op's inputs are contiguous): a transposed source and index,
+  // and a source larger than the index, whose extra elements are not read.
+  check_op("gather from a transposed view", [](const Tensors& v) { return gather(v[0].transpose(0, 1), 1, v[1]); },
+           {uniform({4, 3}, 73), gidx});
+  check_op("gather with a transposed index",
+           [](const Tensors& v) { return gather(v[0], 1, v[1].transpose(0, 1)); },
+           {uniform({2, 4}, 74), tensor({0, 3, 1, 2, 2, 0}, {3, 2}, {.dtype = kInt64})});
+  check_op("scatter_add from a larger, transposed source",
+           [](const Tensors& v) { return scatter_add(v[0], 1, v[1], v[2].transpose(0, 1)); },
+           {uniform({3, 4}, 75), gidx, uniform({5, 3}, 76)});
 }
 
 TEST_CASE("random numbers are the CPU's numbers") {
