@@ -11,6 +11,39 @@ namespace minitorch {
 
 namespace {
 thread_local bool grad_mode_enabled = true;
+
+// What the outermost ~Node still has to release: the nodes and closures (whose saved tensors
+// hold nodes too) of the nodes released inside it. A plain pointer, so that it needs no
+// destruction of its own when a thread or the program ends.
+struct PendingRelease {
+  std::vector<std::shared_ptr<Node>> nodes;
+  std::vector<BackwardFn> closures;
+};
+thread_local PendingRelease* pending_release = nullptr;
+}  // namespace
+
+Node::~Node() {
+  BackwardFn closure;
+  closure.swap(backward);
+  if (pending_release) {  // inside an outer ~Node: hand over, do not recurse
+    for (auto& n : next)
+      if (n) pending_release->nodes.push_back(std::move(n));
+    if (closure) pending_release->closures.push_back(std::move(closure));
+    return;
+  }
+  PendingRelease pending{std::move(next), {}};
+  pending.closures.push_back(std::move(closure));
+  pending_release = &pending;
+  while (!pending.nodes.empty() || !pending.closures.empty()) {
+    if (!pending.closures.empty()) {
+      BackwardFn released = std::move(pending.closures.back());
+      pending.closures.pop_back();
+    } else {
+      std::shared_ptr<Node> released = std::move(pending.nodes.back());
+      pending.nodes.pop_back();
+    }  // `released` goes here; a node it was the last owner of hands its own edges over
+  }
+  pending_release = nullptr;
 }
 
 bool GradMode::enabled() { return grad_mode_enabled; }

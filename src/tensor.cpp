@@ -129,9 +129,10 @@ Tensor& Tensor::requires_grad_(bool on) {
 Tensor Tensor::grad() const { return Tensor(checked().grad); }
 
 void Tensor::set_grad(const Tensor& g) {
-  if (g.defined())
-    MT_CHECK(g.shape() == shape(), "set_grad: gradient of shape ", shape_str(g.shape()), " for a tensor of shape ",
-             shape_str(shape()));
+  if (g.defined())  // optimizers read the gradient as the tensor's own elements
+    MT_CHECK(g.shape() == shape() && g.dtype() == dtype() && g.device() == device(), "set_grad: a gradient of ",
+             dtype_name(g.dtype()), " ", shape_str(g.shape()), " on ", g.device().str(), " for a tensor of ",
+             dtype_name(dtype()), " ", shape_str(shape()), " on ", device().str());
   impl_->grad = g.impl_ptr();
 }
 

@@ -113,3 +113,20 @@ TEST_CASE("gradient of a broadcast scalar leaf") {
   CHECK(s.grad().dim() == 0);
   CHECK(s.grad().item() == 12);
 }
+
+TEST_CASE("a very long chain of ops is released and backpropagated without deep recursion") {
+  // `total = total + x * 1` 300,000 times: releasing the graph one nested destructor per node
+  // overflowed an 8 MB stack near 200,000.
+  Tensor x = ones({1}, {.requires_grad = true});
+  {
+    Tensor total = zeros({1});
+    for (int i = 0; i < 300000; ++i) total = total + x;
+    total.backward();
+  }
+  CHECK(x.grad().item() == 300000);
+  {
+    Tensor y = x;
+    for (int i = 0; i < 300000; ++i) y = y * 1.0;
+  }  // released without backward
+  CHECK(x.grad().item() == 300000);
+}

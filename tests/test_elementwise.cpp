@@ -49,6 +49,13 @@ TEST_CASE("type promotion follows PyTorch") {
   CHECK((p + q.to(kInt64)).dtype() == kInt64);  // with an integer tensor, the integer type
   CHECK((p + q.to(kInt64)).to_vector<double>() == std::vector<double>{2, 1, 1, 0});
   CHECK_THROWS_WITH_FRAGMENT(p - q, "sub: subtracting two bool tensors");
+  // A scalar of a higher kind (bool < integer < floating point) does widen a bool tensor.
+  CHECK((p * 3.0).dtype() == kInt64);
+  CHECK((p * 3.0).to_vector<double>() == std::vector<double>{3, 0, 3, 0});
+  CHECK((p + 5.0).to_vector<double>() == std::vector<double>{6, 5, 6, 5});
+  CHECK((p + scalar_tensor(5, {.dtype = kInt64})).dtype() == kInt64);
+  CHECK((p * 0.5).dtype() == kFloat32);
+  CHECK((i * full({}, 1, {.dtype = kBool})).dtype() == kInt64);  // a lower kind does not
   CHECK((p / q).dtype() == kFloat32);
   CHECK(exp(i).dtype() == kFloat32);
   CHECK_THROWS_WITH_FRAGMENT(exp(f.to(kFloat16)), "float16");
@@ -67,6 +74,7 @@ TEST_CASE("unary math values") {
   check_fn(tanh(x), [](double v) { return std::tanh(v); });
   check_fn(sigmoid(x), [](double v) { return 1 / (1 + std::exp(-v)); });
   check_fn(relu(x), [](double v) { return v > 0 ? v : 0; });
+  CHECK(std::isnan(relu(tensor({NAN, -1})).to_vector<double>()[0]));  // NaN is not hidden
   check_fn(erf(x), [](double v) { return std::erf(v); });
   check_fn(gelu(x), [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); });
   check_fn(gelu(x, true), [](double v) {

@@ -73,6 +73,17 @@ TEST_CASE("parameter groups, learning rates and bad arguments") {
   CHECK_FALSE(a.grad().defined());
   CHECK_THROWS_WITH_FRAGMENT(optim::Adam({a}, {.beta1 = 1.0}), "betas");
   CHECK_THROWS_WITH_FRAGMENT(optim::SGD({ones({2})}, {.lr = 0.1}), "requires grad");
+  // As torch.optim: a parameter in two groups would be stepped twice; no parameters at all.
+  CHECK_THROWS_WITH_FRAGMENT(optim::SGD({{{a}, {.lr = 1.0}}, {{b, a}, {.lr = 0.5}}}),
+                             "parameter 1 of group 1 appears more than once");
+  CHECK_THROWS_WITH_FRAGMENT(optim::Adam(std::vector<Tensor>{}, {}), "empty parameter list");
+  // A gradient must be the parameter's own dtype and device: the kernels read it as such.
+  Tensor d = ones({2}, {.dtype = kFloat64}).requires_grad_();
+  CHECK_THROWS_WITH_FRAGMENT(d.set_grad(ones({2})), "set_grad: a gradient of float32 [2] on cpu for a tensor of float64");
+  optim::SGD d_opt({d}, {.lr = 0.1});
+  d.set_grad(ones({2}, {.dtype = kFloat64}));
+  d.grad().impl()->dtype = kFloat32;  // as if set behind the check's back
+  CHECK_THROWS_WITH_FRAGMENT(d_opt.step(), "SGD: a gradient of float32");
   optim::Adam adam({a}, {});
   CHECK_THROWS_WITH_FRAGMENT(adam.load_state_dict({{"state.0.0.exp_avg", zeros({3})}}), "shape");
 }

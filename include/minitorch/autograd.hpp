@@ -29,6 +29,9 @@ struct Node {
   bool released = false;
 
   bool is_accumulator() const { return leaf != nullptr; }
+  // Releases the graph behind this node with a loop, not one nested destructor per node: a
+  // chain of 200,000 ops (`total = total + loss` in a long loop) would overflow the stack.
+  ~Node();
 };
 
 // Grad mode: when off, ops record nothing (inference, optimizer steps, backward formulas).

@@ -89,7 +89,7 @@ void unary_typed(UnaryOp op, const Strided& x, const Strided& out, UnaryParams p
     case UnaryOp::Neg: return run([](T v) { return T(-v); });
     case UnaryOp::Abs: return run([](T v) { return v < T(0) ? T(-v) : v; });
     case UnaryOp::Sign: return run([](T v) { return T((T(0) < v) - (v < T(0))); });
-    case UnaryOp::Relu: return run([](T v) { return v > T(0) ? v : T(0); });
+    case UnaryOp::Relu: return run([](T v) { return v > T(0) || v != v ? v : T(0); });  // NaN stays NaN, as in PyTorch
     case UnaryOp::Clamp: return run([a, b](T v) { return v < a ? a : (v > b ? b : v); });
     case UnaryOp::AddScalar: return run([a](T v) { return T(v + a); });
     case UnaryOp::MulScalar: return run([a](T v) { return T(v * a); });

@@ -18,7 +18,7 @@ __device__ inline C apply_unary(UnaryOp op, C v, C a, C b) {
     case UnaryOp::Sign:
       if constexpr (std::is_unsigned_v<C>) return C(v != C(0));
       else return C((C(0) < v) - (v < C(0)));
-    case UnaryOp::Relu: return v > C(0) ? v : C(0);
+    case UnaryOp::Relu: return v > C(0) || v != v ? v : C(0);  // NaN stays NaN, as in PyTorch
     case UnaryOp::Clamp: return v < a ? a : (v > b ? b : v);
     case UnaryOp::AddScalar: return C(v + a);
     case UnaryOp::MulScalar: return C(v * a);

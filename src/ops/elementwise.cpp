@@ -37,12 +37,19 @@ void check_compute_dtype(const char* op, DType t) {
            " is not supported (expected uint8, int64, float32 or float64; convert with to(kFloat32))");
 }
 
+// PyTorch's kinds of dtype, in promotion order: bool < integers < floating point.
+int dtype_kind(DType t) { return t == kBool ? 0 : (is_floating(t) ? 2 : 1); }
+
 // The dtype `a op b` computes in: PyTorch's promotion, where a 0-dim operand does not widen a
-// dimensioned one of the same kind (float32 tensor * float64 scalar stays float32).
+// dimensioned one of the same or a lower kind (float32 tensor * float64 scalar stays float32),
+// but one of a higher kind does (bool tensor * int64 scalar is int64).
 DType result_dtype(const Tensor& a, const Tensor& b) {
   const bool a_scalar = a.dim() == 0, b_scalar = b.dim() == 0;
-  if (a_scalar != b_scalar && is_floating(a.dtype()) == is_floating(b.dtype()))
-    return a_scalar ? b.dtype() : a.dtype();
+  if (a_scalar != b_scalar) {
+    const Tensor& scalar = a_scalar ? a : b;
+    const Tensor& dimensioned = a_scalar ? b : a;
+    if (dtype_kind(scalar.dtype()) <= dtype_kind(dimensioned.dtype())) return dimensioned.dtype();
+  }
   return promote_types(a.dtype(), b.dtype());
 }
 

@@ -1,6 +1,7 @@
 #include "minitorch/optim/optimizer.hpp"
 
 #include <map>
+#include <set>
 
 #include "../internal.hpp"
 #include "minitorch/autograd.hpp"
@@ -10,13 +11,36 @@ namespace minitorch::optim {
 
 namespace {
 
-void check_params(const char* op, const std::vector<Tensor>& params) {
-  for (size_t i = 0; i < params.size(); ++i) {
-    MT_CHECK(params[i].defined(), op, ": parameter ", i, " is undefined");
-    MT_CHECK(params[i].is_leaf() && params[i].requires_grad(), op, ": parameter ", i,
-             " must be a leaf tensor that requires grad");
-    MT_CHECK(params[i].is_contiguous(), op, ": parameter ", i, " must be contiguous");
+// Every parameter of every group: a contiguous leaf that requires grad, in one group only (it
+// would be stepped twice), and at least one in all (as PyTorch's "empty parameter list").
+template <class Options>
+void check_params(const char* op, const std::vector<std::pair<std::vector<Tensor>, Options>>& groups) {
+  std::set<const TensorImpl*> seen;
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    const std::vector<Tensor>& params = groups[gi].first;
+    for (size_t i = 0; i < params.size(); ++i) {
+      MT_CHECK(params[i].defined(), op, ": parameter ", i, " of group ", gi, " is undefined");
+      MT_CHECK(params[i].is_leaf() && params[i].requires_grad(), op, ": parameter ", i, " of group ", gi,
+               " must be a leaf tensor that requires grad");
+      MT_CHECK(params[i].is_contiguous(), op, ": parameter ", i, " of group ", gi, " must be contiguous");
+      MT_CHECK(seen.insert(params[i].impl()).second, op, ": parameter ", i, " of group ", gi,
+               " appears more than once (in this or an earlier group)");
+    }
   }
+  MT_CHECK(!seen.empty(), op, ": got an empty parameter list");
+}
+
+// The parameter's gradient, contiguous, or undefined when it has none. A gradient set by hand
+// (Tensor::set_grad checks this too) must have the parameter's dtype, device and shape: the
+// kernels read it as the parameter's elements.
+Tensor checked_grad(const char* op, const Tensor& param) {
+  const Tensor g = param.grad();
+  if (!g.defined()) return g;
+  MT_CHECK(g.dtype() == param.dtype() && g.device() == param.device() && g.shape() == param.shape(), op,
+           ": a gradient of ", dtype_name(g.dtype()), " ", shape_str(g.shape()), " on ", g.device().str(),
+           " for a parameter of ", dtype_name(param.dtype()), " ", shape_str(param.shape()), " on ",
+           param.device().str());
+  return g.contiguous();
 }
 
 // The base class's groups (parameters and learning rate) from (parameters, options) pairs.
@@ -89,8 +113,8 @@ SGD::SGD(const std::vector<Tensor>& params, SGDOptions options) : SGD(std::vecto
 
 SGD::SGD(const std::vector<std::pair<std::vector<Tensor>, SGDOptions>>& groups)
     : Optimizer(lr_groups(groups)) {
+  check_params("SGD", groups);
   for (const auto& [params, o] : groups) {
-    check_params("SGD", params);
     MT_CHECK(o.lr >= 0 && o.momentum >= 0 && o.weight_decay >= 0, "SGD: lr, momentum and weight_decay must be >= 0");
     MT_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD: nesterov needs momentum > 0 and dampening 0");
     options_.push_back(o);
@@ -104,9 +128,8 @@ void SGD::step() {
     const SGDOptions& o = options_[gi];
     for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
       Tensor& p = groups_[gi].params[i];
-      const Tensor g = p.grad();
-      if (!g.defined()) continue;
-      const Tensor gc = g.contiguous();
+      const Tensor gc = checked_grad("SGD", p);
+      if (!gc.defined()) continue;
       Tensor& buf = momentum_[gi][i];
       const bool first = !buf.defined();
       if (o.momentum != 0 && first) buf = empty(p.shape(), p.options());
@@ -144,8 +167,8 @@ Adam::Adam(const std::vector<Tensor>& params, AdamOptions options, bool decouple
 Adam::Adam(const std::vector<std::pair<std::vector<Tensor>, AdamOptions>>& groups, bool decoupled)
     : Optimizer(lr_groups(groups)),
       decoupled_(decoupled) {
+  check_params(decoupled ? "AdamW" : "Adam", groups);
   for (const auto& [params, o] : groups) {
-    check_params(decoupled ? "AdamW" : "Adam", params);
     MT_CHECK(o.lr >= 0 && o.eps >= 0 && o.weight_decay >= 0, decoupled ? "AdamW" : "Adam",
              ": lr, eps and weight_decay must be >= 0");
     MT_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, decoupled ? "AdamW" : "Adam",
@@ -163,9 +186,8 @@ void Adam::step() {
     const AdamOptions& o = options_[gi];
     for (size_t i = 0; i < groups_[gi].params.size(); ++i) {
       Tensor& p = groups_[gi].params[i];
-      const Tensor g = p.grad();
-      if (!g.defined()) continue;
-      const Tensor gc = g.contiguous();
+      const Tensor gc = checked_grad(decoupled_ ? "AdamW" : "Adam", p);
+      if (!gc.defined()) continue;
       if (!exp_avg_[gi][i].defined()) {
         exp_avg_[gi][i] = zeros(p.shape(), p.options());
         exp_avg_sq_[gi][i] = zeros(p.shape(), p.options());
