@@ -16,6 +16,15 @@ inline kernels::Backend& backend(const Tensor& t) { return kernels::backend_for(
 // All defined tensors must be on one device; returns it.
 Device common_device(const char* op, const Tensors& tensors);
 
+// In-place ops write `self` element by element while reading `source`, and record no gradient.
+// check_writable_in_place throws when two of self's elements share memory (an expand()ed view),
+// whose result would depend on the order of the writes. inplace_source returns the source on
+// self's device, a copy of it where it shares memory with self in another layout (a.add_(a.t())
+// would read elements already written), and throws when it requires grad while grad mode is on
+// (the gradient would be silently lost).
+void check_writable_in_place(const char* op, const Tensor& self);
+Tensor inplace_source(const char* op, const Tensor& self, const Tensor& source);
+
 // A new tensor like `like` (dtype, device) of another shape.
 Tensor empty_like_shape(const Tensor& like, const Shape& shape, DType dtype);
 

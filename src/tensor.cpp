@@ -188,6 +188,39 @@ Device common_device(const char* op, const Tensors& tensors) {
   return device;
 }
 
+void check_writable_in_place(const char* op, const Tensor& self) {
+  for (int64_t d = 0; d < self.dim(); ++d)
+    MT_CHECK(self.stride(d) != 0 || self.size(d) <= 1, op, ": the tensor ", shape_str(self.shape()),
+             " has elements that share memory (dim ", d, " has stride 0, as expand() makes); clone() it first");
+}
+
+namespace {
+// The bytes [first, last) that a tensor's elements can touch in its storage.
+std::pair<int64_t, int64_t> byte_span(const Tensor& t) {
+  int64_t first = t.storage_offset(), last = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    const int64_t reach = t.stride(d) * (t.size(d) - 1);
+    (reach < 0 ? first : last) += reach;
+  }
+  const auto item = int64_t(dtype_size(t.dtype()));
+  return {first * item, (last + 1) * item};
+}
+}  // namespace
+
+Tensor inplace_source(const char* op, const Tensor& self, const Tensor& source) {
+  MT_CHECK(!(GradMode::enabled() && source.requires_grad()), op, ": the operand requires grad, but in-place ops ",
+           "record no gradient; use the out-of-place form (y = y + x) or pass x.detach()");
+  Tensor s = source.detach();
+  if (s.device() != self.device()) return s.to(self.device());
+  if (s.storage() != self.storage() || s.numel() == 0 || self.numel() == 0) return s;
+  const bool same_view = s.storage_offset() == self.storage_offset() && s.shape() == self.shape() &&
+                         s.strides() == self.strides() && s.dtype() == self.dtype();
+  const auto [s_first, s_last] = byte_span(s);
+  const auto [self_first, self_last] = byte_span(self);
+  const bool overlap = s_first < self_last && self_first < s_last;
+  return overlap && !same_view ? s.clone() : s;
+}
+
 Tensor empty_like_shape(const Tensor& like, const Shape& shape, DType dtype) {
   return empty(shape, {.dtype = dtype, .device = like.device()});
 }

@@ -135,6 +135,38 @@ TEST_CASE("in-place ops") {
   CHECK_THROWS_WITH_FRAGMENT(zeros({2}, {.requires_grad = true}).add_(1.0), "leaf");
 }
 
+TEST_CASE("in-place ops whose operand shares memory with the target") {
+  // The operand is read as it was before the op, as if copied first (a + a.t(), not a mix).
+  Tensor a = arange(16).view({4, 4});
+  const Tensor expected = a + a.t();
+  a.add_(a.t());
+  CHECK(a.to_vector<double>() == expected.to_vector<double>());
+  Tensor x = arange(5);
+  x.slice(0, 1, 5).copy_(x.slice(0, 0, 4));  // shifted, overlapping
+  CHECK(x.to_vector<double>() == std::vector<double>{0, 0, 1, 2, 3});
+  x.mul_(x);  // the same view: read and written element by element, no copy needed
+  CHECK(x.to_vector<double>() == std::vector<double>{0, 0, 1, 4, 9});
+  Tensor rows = arange(6).view({2, 3});
+  rows[0].add_(rows[1]);  // disjoint parts of one storage
+  CHECK(rows.to_vector<double>() == std::vector<double>{3, 5, 7, 3, 4, 5});
+  // Writing through an expand()ed view would write each memory location several times.
+  Tensor expanded = zeros({1}).expand({3});
+  CHECK_THROWS_WITH_FRAGMENT(expanded.add_(tensor({1, 2, 3})), "add_: the tensor [3] has elements that share memory");
+  CHECK_THROWS_WITH_FRAGMENT(expanded.copy_(tensor({1, 2, 3})), "copy_: the tensor [3] has elements");
+  expanded.fill_(2);  // one value everywhere is well defined
+  CHECK(expanded.to_vector<double>() == std::vector<double>{2, 2, 2});
+  // In-place ops record no gradient: an operand that needs one is an error, not a lost gradient.
+  const Tensor w = ones({3}, {.requires_grad = true});
+  Tensor buffer = zeros({3});
+  CHECK_THROWS_WITH_FRAGMENT(buffer.add_(w * 2.0), "add_: the operand requires grad");
+  CHECK_THROWS_WITH_FRAGMENT(buffer.copy_(w), "copy_: the operand requires grad");
+  {
+    NoGradGuard no_grad;
+    buffer.add_(w);
+  }
+  CHECK(buffer.to_vector<double>() == std::vector<double>{1, 1, 1});
+}
+
 TEST_CASE("allclose") {
   CHECK(allclose(tensor({1, 2}), tensor({1, 2.000001})));
   CHECK_FALSE(allclose(tensor({1, 2}), tensor({1, 2.1})));

@@ -335,10 +335,11 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace(*this, "add_");
-  Tensor o = alpha == 1 ? other.detach() : other.detach() * alpha;
-  o = o.device() == device() ? o : o.to(device());
+  internal::check_writable_in_place("add_", *this);
   const DType t = dtype();
   check_compute_dtype("add_", t);
+  Tensor o = internal::inplace_source("add_", *this, other);
+  if (alpha != 1) o = o * alpha;
   Tensor ov = o.to(t);
   backend(*this).binary(BinaryOp::Add, t, strided(*this, "add_"), strided_as(ov, shape(), "add_"), strided(*this));
   storage()->bump_version();
@@ -348,9 +349,10 @@ Tensor& Tensor::add_(double value) { return add_(scalar_like(value, *this)); }
 
 Tensor& Tensor::mul_(const Tensor& other) {
   check_inplace(*this, "mul_");
+  internal::check_writable_in_place("mul_", *this);
   const DType t = dtype();
   check_compute_dtype("mul_", t);
-  Tensor o = other.detach().to(device()).to(t);
+  Tensor o = internal::inplace_source("mul_", *this, other).to(t);
   backend(*this).binary(BinaryOp::Mul, t, strided(*this, "mul_"), strided_as(o, shape(), "mul_"), strided(*this));
   storage()->bump_version();
   return *this;
@@ -359,8 +361,9 @@ Tensor& Tensor::mul_(double value) { return mul_(scalar_like(value, *this)); }
 
 Tensor& Tensor::div_(const Tensor& other) {
   check_inplace(*this, "div_");
+  internal::check_writable_in_place("div_", *this);
   MT_CHECK(is_floating(dtype()), "div_: in-place division needs a floating tensor, got ", dtype_name(dtype()));
-  Tensor o = other.detach().to(device()).to(dtype());
+  Tensor o = internal::inplace_source("div_", *this, other).to(dtype());
   backend(*this).binary(BinaryOp::Div, dtype(), strided(*this, "div_"), strided_as(o, shape(), "div_"), strided(*this));
   storage()->bump_version();
   return *this;

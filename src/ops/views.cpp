@@ -268,7 +268,8 @@ Tensor Tensor::pin_memory() const {
 
 Tensor& Tensor::copy_(const Tensor& src) {
   check_inplace(*this, "copy_");
-  Tensor source = src.device() == device() ? src : src.to(device());
+  internal::check_writable_in_place("copy_", *this);
+  Tensor source = internal::inplace_source("copy_", *this, src);
   backend(*this).copy(dtype(), strided(*this, "copy_"), source.dtype(), internal::strided_as(source, shape(), "copy_"));
   storage()->bump_version();
   return *this;
