@@ -70,3 +70,19 @@ TEST_CASE("gather and scatter_add") {
   CHECK_THROWS_WITH_FRAGMENT(gather(x, 1, from_vector<int64_t>({3, 0}, {2, 1})), "out of range");
   CHECK_THROWS_WITH_FRAGMENT(gather(x, 1, from_vector<int64_t>({0, 0}, {2})), "dims");
 }
+
+TEST_CASE("an index changed in place after the forward pass is an error in backward") {
+  // The backward formulas read the index again; a changed one would give a wrong gradient.
+  const Tensor x = tensor({1, 2, 3}, {}, {.requires_grad = true});
+  Tensor idx = from_vector<int64_t>({0, 1}, {2});
+  const Tensor y = index_select(x, 0, idx);
+  Tensor gidx = from_vector<int64_t>({2, 0}, {1, 2});
+  const Tensor z = gather(x.view({1, 3}), 1, gidx);
+  {
+    NoGradGuard no_grad;
+    idx.fill_(2);
+    gidx.fill_(1);
+  }
+  CHECK_THROWS_WITH_FRAGMENT(sum(y).backward(), "modified by an in-place op");
+  CHECK_THROWS_WITH_FRAGMENT(sum(z).backward(), "modified by an in-place op");
+}

@@ -113,8 +113,10 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   internal::backend(x).index_select(x.dtype(), src.raw_data(), a.outer, a.size, a.inner, static_cast<const int64_t*>(idx.raw_data()),
                                     idx.numel(), out.raw_data());
   const Shape in_shape = x.shape();
+  // The index is saved with its version: changing it in place before backward is an error.
+  const SavedTensor saved_idx(idx);
   return record("IndexSelectBackward0", {x}, out, [=](const Tensor& g) {
-    return Tensors{index_add(zeros(in_shape, {.dtype = g.dtype(), .device = g.device()}), d, idx, g)};
+    return Tensors{index_add(zeros(in_shape, {.dtype = g.dtype(), .device = g.device()}), d, saved_idx.get(), g)};
   });
 }
 
@@ -136,8 +138,9 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
   check_index_range("index_add", idx, a.size);
   internal::backend(x).index_add(x.dtype(), out.raw_data(), a.outer, a.size, a.inner, static_cast<const int64_t*>(idx.raw_data()),
                                  idx.numel(), src.raw_data());
-  return record("IndexAddBackward0", {x, source}, out, [d, idx](const Tensor& g) {
-    return Tensors{g, index_select(g, d, idx)};
+  const SavedTensor saved_idx(idx);
+  return record("IndexAddBackward0", {x, source}, out, [d, saved_idx](const Tensor& g) {
+    return Tensors{g, index_select(g, d, saved_idx.get())};
   });
 }
 
@@ -153,8 +156,9 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   check_index_range("gather", index, x.size(d));
   internal::backend(x).gather(x.dtype(), strided(x, "gather"), int(d), strided(index, "gather"), strided(out));
   const Shape in_shape = x.shape();
+  const SavedTensor saved_index(index);
   return record("GatherBackward0", {x}, out, [=](const Tensor& g) {
-    return Tensors{scatter_add(zeros(in_shape, {.dtype = g.dtype(), .device = g.device()}), d, index, g)};
+    return Tensors{scatter_add(zeros(in_shape, {.dtype = g.dtype(), .device = g.device()}), d, saved_index.get(), g)};
   });
 }
 
@@ -178,7 +182,9 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
   internal::backend(x).scatter_add(x.dtype(), strided(out), int(d), strided(index, "scatter_add"),
                                    strided(src, "scatter_add"));
   const Shape src_shape = src.shape();
-  return record("ScatterAddBackward0", {x, src}, out, [d, index, src_shape](const Tensor& g) {
+  const SavedTensor saved_index(index);
+  return record("ScatterAddBackward0", {x, src}, out, [d, saved_index, src_shape](const Tensor& g) {
+    const Tensor index = saved_index.get();
     Tensor picked = gather(g, d, index);
     if (picked.shape() == src_shape) return Tensors{g, picked};
     // src may be larger than index: the elements index does not reach get no gradient.
