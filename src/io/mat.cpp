@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <new>
 
 #include "json.hpp"
 #include "mat_internal.hpp"
@@ -108,9 +109,14 @@ size_t check_lengths(const Columns& columns, const std::string& path, const std:
 MatStructColumns read_mat_struct(const std::string& path, const std::string& variable,
                                  const std::vector<std::string>& integer_fields,
                                  const std::vector<std::string>& string_fields) {
-  return sniff(path) == MatVersion::V73
-             ? internal::read_mat73_struct(path, variable, integer_fields, string_fields)
-             : internal::read_mat5_struct(path, variable, integer_fields, string_fields);
+  const MatVersion version = sniff(path);
+  try {
+    return version == MatVersion::V73 ? internal::read_mat73_struct(path, variable, integer_fields, string_fields)
+                                      : internal::read_mat5_struct(path, variable, integer_fields, string_fields);
+  } catch (const std::bad_alloc&) {  // sizes read from a corrupt file
+    detail::fail("read_mat_struct: ", path, ": out of memory while reading struct '", variable,
+                 "' (a size in the file is far too large: corrupt?)");
+  }
 }
 
 CacdImageMeta read_cacd_image_meta(const std::string& path) {

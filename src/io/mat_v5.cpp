@@ -2,6 +2,9 @@
 // fields are looked up by name.
 #include <matio.h>
 
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 
@@ -32,7 +35,8 @@ std::vector<std::string> variable_names(mat_t* mat) {
 std::vector<std::string> field_names(const matvar_t* var) {
   std::vector<std::string> names;
   char* const* fields = Mat_VarGetStructFieldnames(var);
-  for (unsigned i = 0; fields && i < Mat_VarGetNumberOfFields(const_cast<matvar_t*>(var)); ++i) names.emplace_back(fields[i]);
+  for (unsigned i = 0; fields && i < Mat_VarGetNumberOfFields(const_cast<matvar_t*>(var)); ++i)
+    names.emplace_back(fields[i] ? fields[i] : "?");
   return names;
 }
 
@@ -65,7 +69,8 @@ std::vector<int64_t> numbers(const matvar_t* v, const std::string& where, const 
   MT_CHECK(!v->isComplex && v->class_type != MAT_C_SPARSE, where, ": field '", field,
            "' is complex or sparse (expected a column of real numbers)");
   const size_t n = element_count(v);
-  MT_CHECK(n == 0 || v->data != nullptr, where, ": field '", field, "' has no data");
+  MT_CHECK(n == 0 || (v->data != nullptr && v->nbytes / n >= Mat_SizeOfClass(v->class_type)), where, ": field '",
+           field, "' has no data or less than its ", n, " elements (truncated or corrupt file?)");
   std::vector<int64_t> out;
   out.reserve(n);
   switch (v->class_type) {
@@ -116,10 +121,36 @@ std::string char_array(const matvar_t* c, const std::string& where, const std::s
 std::vector<std::string> strings(matvar_t* v, const std::string& where, const std::string& field) {
   MT_CHECK(v->class_type == MAT_C_CELL, where, ": field '", field, "' is not a cell array (expected a cell of strings)");
   const size_t n = element_count(v);
+  // matio reads the cells from v->data without checking it, which a cut-short file leaves short.
+  MT_CHECK(n == 0 || (v->data != nullptr && v->nbytes / n >= sizeof(matvar_t*)), where, ": field '", field,
+           "' has no cells or fewer than its ", n, " (truncated or corrupt file?)");
   std::vector<std::string> out;
   out.reserve(n);
   for (size_t i = 0; i < n; ++i) out.push_back(char_array(Mat_VarGetCell(v, int(i)), where, field, i));
   return out;
+}
+
+// A v5 file is a 128-byte header and then top-level elements, each an 8-byte tag (type, byte
+// count) and its bytes. matio reads a cut-short element's missing bytes as zeros (the last name
+// loses its end without a word), so every element must fit in the file: checked here first.
+void check_complete(const std::string& path, const std::string& where) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  MT_CHECK(bytes.size() >= 128, where, ": too short for a MATLAB v5 header");
+  const bool swapped = bytes[126] == 'M' && bytes[127] == 'I';  // written on the other endianness
+  const auto word = [&](size_t at) {
+    uint32_t w;
+    std::memcpy(&w, bytes.data() + at, 4);
+    return swapped ? __builtin_bswap32(w) : w;
+  };
+  for (size_t at = 128; at < bytes.size();) {
+    MT_CHECK(bytes.size() - at >= 8, where, ": truncated (the file ends inside the tag of the element at byte ", at, ")");
+    const uint64_t count = word(at + 4);
+    MT_CHECK(count <= bytes.size() - at - 8, where, ": truncated (the element at byte ", at, " holds ", count,
+             " bytes, the file ends ", bytes.size() - at - 8, " bytes after its tag)");
+    at += 8 + count;
+    if (word(at - 8 - count) != 15) at = (at + 7) / 8 * 8;  // miMATRIX elements are padded to 8 bytes
+  }
 }
 
 }  // namespace
@@ -129,6 +160,7 @@ MatStructColumns read_mat5_struct(const std::string& path, const std::string& va
                                   const std::vector<std::string>& string_fields) {
   silence_matio();
   const std::string where = "read_mat_struct: " + path;
+  check_complete(path, where);
   MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY), Mat_Close);
   MT_CHECK(mat != nullptr, where, ": matio cannot open it as a MATLAB v5 file (corrupt or truncated header)");
   MatVar var(Mat_VarRead(mat.get(), variable.c_str()), Mat_VarFree);
@@ -141,9 +173,17 @@ MatStructColumns read_mat5_struct(const std::string& path, const std::string& va
   MT_CHECK(element_count(var.get()) == 1, where, ": variable '", variable, "' is a ", dims_str(var.get()),
            " struct array (expected 1 x 1)");
 
+  // matio looks fields up in var->data without checking it, which a cut-short file leaves short.
+  const size_t field_count = Mat_VarGetNumberOfFields(var.get());
+  MT_CHECK(var->data != nullptr && var->nbytes / sizeof(matvar_t*) >= field_count, where, ": struct '", variable,
+           "' has no data for its ", field_count, " fields (truncated or corrupt file?)");
   MatStructColumns out;
+  // Looked up here rather than by Mat_VarGetStructFieldByName, which trusts every name to be there.
+  char* const* names = Mat_VarGetStructFieldnames(var.get());
   const auto field_of = [&](const std::string& field) {
-    matvar_t* f = Mat_VarGetStructFieldByName(var.get(), field.c_str(), 0);
+    matvar_t* f = nullptr;
+    for (size_t i = 0; names && i < field_count; ++i)
+      if (names[i] && field == names[i]) f = static_cast<matvar_t**>(var->data)[i];
     MT_CHECK(f != nullptr, where, ": struct '", variable, "' has no field '", field, "' (its fields: ",
              join_names(field_names(var.get())), ")");
     return f;

@@ -67,10 +67,17 @@ bool is_kind(hid_t parent, const std::string& name, H5I_type_t kind) {
   return object.ok() && H5Iget_type(object.get()) == kind;
 }
 
+// The number of elements of a dataset, or size_t(-1) when its shape cannot be read or it
+// claims more elements than its stored bytes can hold: compression (zlib) shrinks data at most
+// about 1032 times, so a corrupt size cannot make the reader allocate gigabytes.
 size_t point_count(hid_t dataset) {
   Handle space(H5Dget_space(dataset), H5Sclose);
   const hssize_t n = space.ok() ? H5Sget_simple_extent_npoints(space.get()) : -1;
-  return n < 0 ? size_t(-1) : size_t(n);
+  if (n < 0) return size_t(-1);
+  Handle type(H5Dget_type(dataset), H5Tclose);
+  const size_t element_bytes = type.ok() ? std::max<size_t>(H5Tget_size(type.get()), 1) : 1;
+  const double most = 1100.0 * double(H5Dget_storage_size(dataset)) + 4096.0;
+  return double(n) * double(element_bytes) > most ? size_t(-1) : size_t(n);
 }
 
 bool matlab_empty(hid_t object) { return H5Aexists(object, "MATLAB_empty") > 0; }
@@ -116,7 +123,7 @@ class Reader {
     MT_CHECK(cls == H5T_INTEGER || cls == H5T_FLOAT, where_, ": field '", field,
              "' is not numeric (expected MATLAB numbers, e.g. float64 (1, N))");
     const size_t n = point_count(d);
-    MT_CHECK(n != size_t(-1), where_, ": field '", field, "' has an unreadable shape");
+    MT_CHECK(n != size_t(-1), where_, ": field '", field, "' has an unreadable shape or more elements than its data");
     // Read as double whatever the stored type (libhdf5 converts); every CACD value is exact in it.
     std::vector<double> values(n);
     MT_CHECK(n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0, where_,
@@ -132,7 +139,7 @@ class Reader {
     MT_CHECK(H5Tget_class(type.get()) == H5T_REFERENCE, where_, ": field '", field,
              "' is not a cell array (expected object references to char arrays)");
     const size_t n = point_count(d);
-    MT_CHECK(n != size_t(-1), where_, ": field '", field, "' has an unreadable shape");
+    MT_CHECK(n != size_t(-1), where_, ": field '", field, "' has an unreadable shape or more elements than its data");
     std::vector<hobj_ref_t> refs(n);
     MT_CHECK(n == 0 || H5Dread(d, H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, refs.data()) >= 0, where_,
              ": cannot read the references of field '", field, "'");
@@ -155,7 +162,7 @@ class Reader {
     MT_CHECK(chars, where_, ": field '", field, "' cell ", index,
              " is not a char array (expected uint16 UTF-16 characters)");
     const size_t n = point_count(c);
-    MT_CHECK(n != size_t(-1), where_, ": field '", field, "' cell ", index, " has an unreadable shape");
+    MT_CHECK(n != size_t(-1), where_, ": field '", field, "' cell ", index, " has an unreadable shape or more elements than its data");
     units.resize(n);
     MT_CHECK(n == 0 || H5Dread(c, H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, units.data()) >= 0, where_,
              ": cannot read field '", field, "' cell ", index);
