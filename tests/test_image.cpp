@@ -137,6 +137,15 @@ TEST_CASE("bad input gives one clear error naming the file") {
   dir.write("noise.png", png);
   CHECK_THROWS_WITH_FRAGMENT(read_image(dir.file("noise.png")), "noise.png' holds corrupt or truncated PNG data");
 
+  // A BMP cut anywhere inside its pixels (stb_image fills the rest with black) or its header.
+  const auto bmp = file_bytes(data_fixture("photo_61x47.bmp"));
+  for (const size_t size : {size_t(60), size_t(4000), bmp.size() - 1}) {
+    CAPTURE(size);
+    dir.write("cut.bmp", std::vector<uint8_t>(bmp.begin(), bmp.begin() + std::ptrdiff_t(size)));
+    CHECK_THROWS_WITH_FRAGMENT(read_image(dir.file("cut.bmp")), "cut.bmp' ");
+  }
+  CHECK_THROWS_WITH_FRAGMENT(read_image(dir.file("cut.bmp")), "is a truncated BMP image (its header needs");
+
   // A JPEG header announcing 20000 x 20000 pixels: refused before any pixel memory is allocated.
   const std::vector<uint8_t> huge = {0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 8, 0x4e, 0x20, 0x4e, 0x20, 3,
                                      1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 0xff, 0xd9};

@@ -40,6 +40,27 @@ std::string first_bytes(const uint8_t* data, size_t size) {
   return out.str();
 }
 
+// stb_image fills the missing rows of a cut-short BMP with black instead of failing, so the size
+// its header implies is checked here: the pixel offset plus the rows of an uncompressed bitmap
+// (run-length encoded ones have no fixed size; stb does report those truncated).
+void check_bmp_complete(const uint8_t* data, size_t size, const std::string& name, const char* op) {
+  const auto u16 = [&](size_t at) { return at + 2 <= size ? uint32_t(data[at] | data[at + 1] << 8) : 0u; };
+  const auto u32 = [&](size_t at) { return at + 4 <= size ? u16(at) | u16(at + 2) << 16 : 0u; };
+  const uint32_t header_size = u32(14), pixel_offset = u32(10);
+  int64_t width, height;
+  uint32_t bits, compression = 0;
+  if (header_size == 12) {  // OS/2's BITMAPCOREHEADER
+    width = u16(18), height = u16(20), bits = u16(24);
+  } else {
+    width = int32_t(u32(18)), height = int32_t(u32(22)), bits = u16(28), compression = u32(30);
+  }
+  if (compression != 0 && compression != 3 && compression != 6) return;  // 0: plain; 3, 6: bit fields
+  const int64_t row_bytes = (std::abs(width) * int64_t(bits) + 31) / 32 * 4;
+  const int64_t needed = int64_t(pixel_offset) + row_bytes * std::abs(height);
+  MT_CHECK(needed <= int64_t(size), op, ": '", name, "' is a truncated BMP image (its header needs ", needed,
+           " bytes, the file has ", size, ")");
+}
+
 Tensor decode(const uint8_t* data, size_t size, const std::string& name, const char* op) {
   MT_CHECK(size > 0, op, ": '", name, "' is empty (expected a JPEG, PNG or BMP image)");
   const char* format = sniff_format(data, size);
@@ -56,6 +77,8 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
            " pixels)");
   MT_CHECK(int64_t(width) * height <= kMaxImagePixels, op, ": '", name, "' is ", width, " x ", height,
            " pixels, more than the limit of ", kMaxImagePixels, " (kMaxImagePixels)");
+
+  if (std::strcmp(format, "BMP") == 0) check_bmp_complete(data, size, name, op);
 
   // Asking stb for 3 channels converts as PIL's convert('RGB') does: grey is replicated, the
   // alpha channel dropped (not composited), palette entries looked up, 16-bit samples cut to 8.
