@@ -103,6 +103,8 @@ TEST_CASE("from_vector, from_blob and item") {
   Tensor t = from_vector(v, {2, 2});
   CHECK(t.dtype() == kInt64);
   CHECK(t[1][0].item<int64_t>() == 3);
+  const int64_t big = (int64_t(1) << 53) + 1;  // not a double
+  CHECK(from_vector<int64_t>({big}, {1}).item<int64_t>() == big);
   float raw[3] = {1, 2, 3};
   CHECK(from_blob(raw, {3}, kFloat32).to_vector<float>() == std::vector<float>{1, 2, 3});
   CHECK_THROWS_WITH_FRAGMENT(t.item(), "expected exactly one");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "minitorch/device.hpp"
@@ -105,8 +106,16 @@ class Tensor {
     return static_cast<T*>(raw_data());
   }
   double item() const;  // the value of a one-element tensor
+  // The value as T; integers are read as such, not through double (exact beyond 2^53).
   template <class T>
-  T item() const { return static_cast<T>(item()); }
+  T item() const {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      (void)item();  // checks that there is one element
+      return to_vector<T>()[0];
+    } else {
+      return static_cast<T>(item());
+    }
+  }
   template <class T>
   std::vector<T> to_vector() const;  // all elements in row-major order, converted to T
 
