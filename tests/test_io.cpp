@@ -322,6 +322,8 @@ TEST_CASE("pth: hostile and unsupported archives are refused") {
   auto bytes = read_bytes(kDir + "conv_sd.pth");
   bytes[internal::ZipReader(bytes.data(), bytes.size(), "").find("conv_sd/data/0")->data_offset + 5] ^= 0x10;
   CHECK_THROWS_WITH_FRAGMENT(parse_pt(bytes), "CRC-32");
+  // The storage's own error comes first, then where the pickle asked for it.
+  CHECK_THROWS_WITH_FRAGMENT(parse_pt(bytes), "zip entry 'conv_sd/data/0' fails its CRC-32 check (corrupt file) (reached from");
 }
 
 TEST_CASE("pth: every truncation of a fixture is an Error") {

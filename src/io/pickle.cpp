@@ -99,13 +99,14 @@ class Machine {
     in_.fail_at(op_pos_, parts...);
   }
 
-  // Runs a hook (or a Heap accessor) and adds the opcode's position to its errors.
+  // Runs a hook (or a Heap accessor) and adds the opcode's position to its errors: after them,
+  // since a hook's error (a storage that fails its CRC, say) names its own file and cause.
   template <class F>
   auto guarded(F&& f) -> decltype(f()) {
     try {
       return f();
     } catch (const Error& e) {
-      fail(e.what());
+      detail::fail(e.what(), " (reached from ", in_.where(), " byte ", op_pos_, ")");
     }
   }
 
