@@ -4,8 +4,11 @@
 // implementation: ours, cudnn (cuDNN called by minitorch) or fastest (the default: the faster
 // of the two per pass, as chosen on the first call).
 //
-//   ./build/bench/depthwise_bench [--device cpu|cuda] [--batch 128] [--steps 5] [--engine fastest|ours|cudnn]
+//   ./build/bench/depthwise_bench [--device cpu|cuda] [--batch 128] [--steps 5] [--repeat R]
+//                                 [--engine fastest|ours|cudnn]
 // Prints one JSON line per stage: its shape and the median forward and backward milliseconds.
+// Each timed sample runs the pass R times (default 10 on the GPU, 1 on the CPU) before one
+// synchronisation, so that a late stage's tens of microseconds are not lost in launch overhead.
 #include <algorithm>
 #include <exception>
 #include <chrono>
@@ -22,20 +25,22 @@ namespace {
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "depthwise_bench: %s\nusage: depthwise_bench [--device cpu|cuda] [--batch B] [--steps N] "
-               "[--engine fastest|ours|cudnn]\n",
+               "[--repeat R] [--engine fastest|ours|cudnn]\n",
                message.c_str());
   std::exit(2);
 }
 
-// Median seconds of `steps` runs of fn (after one warm-up run), each ended by a device sync.
+// Median seconds per run of fn over `steps` samples (after one warm-up sample), each sample
+// `repeat` runs ended by one device sync.
 template <class Fn>
-double median_seconds(int64_t steps, Fn fn) {
+double median_seconds(int64_t steps, int64_t repeat, Fn fn) {
   std::vector<double> times;
   for (int64_t s = 0; s <= steps; ++s) {
     const auto t0 = std::chrono::steady_clock::now();
-    fn();
+    for (int64_t r = 0; r < repeat; ++r) fn();
     cuda::synchronize();
-    if (s > 0) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s > 0) times.push_back(seconds / double(repeat));
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
@@ -45,18 +50,20 @@ double median_seconds(int64_t steps, Fn fn) {
 
 int main(int argc, char** argv) try {
   std::string device_name = "cuda", engine = "fastest";
-  int64_t batch = 128, steps = 5;
+  int64_t batch = 128, steps = 5, repeat = -1;  // -1: the device's default
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) usage_error(std::string("missing value after ") + argv[i]);
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--device") device_name = value;
     else if (flag == "--batch") batch = std::atoll(value.c_str());
     else if (flag == "--steps") steps = std::atoll(value.c_str());
+    else if (flag == "--repeat") repeat = std::atoll(value.c_str());
     else if (flag == "--engine") engine = value;
     else usage_error("unknown flag " + flag);
   }
   if (device_name != "cpu" && device_name != "cuda") usage_error("--device must be cpu or cuda, got '" + device_name + "'");
-  if (batch <= 0 || steps <= 0) usage_error("--batch and --steps must be positive");
+  if (repeat == -1) repeat = device_name == "cuda" ? 10 : 1;
+  if (batch <= 0 || steps <= 0 || repeat <= 0) usage_error("--batch, --steps and --repeat must be positive");
   try {
     cuda::set_depthwise_engine(cuda::parse_depthwise_engine(engine));
   } catch (const Error& e) {
@@ -75,12 +82,12 @@ int main(int argc, char** argv) try {
     const Tensor b = zeros({st.channels}, on).requires_grad_();
     const Tensor gy = randn({batch, st.size, st.size, st.channels}, on);
     const Conv2dOptions same{.padding = {3, 3}, .groups = st.channels};
-    const double forward = median_seconds(steps, [&] {
+    const double forward = median_seconds(steps, repeat, [&] {
       NoGradGuard no_grad;
       conv2d(x, w, b, same);
     });
     const Tensor y = conv2d(x, w, b, same);
-    const double backward = median_seconds(steps, [&] {
+    const double backward = median_seconds(steps, repeat, [&] {
       for (const Tensor& t : {x, w, b}) t.impl()->grad.reset();  // timed without the accumulation
       y.backward(gy, /*retain_graph=*/true);
     });

@@ -23,11 +23,17 @@ strip .gpu-bundle/bin/*
 for binary in .gpu-bundle/bin/*; do
   ldd "$binary" | awk '/=> \// {print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
-      # glibc, the C++ runtime (the machine's is as new or newer), the driver and cuBLAS stay behind
-      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libstdc++*|libgcc_s*|libcuda.so*|libcublas*) ;;
+      # glibc and every library of its own (libresolv, libnss_*, ...: they need the machine's own
+      # glibc), the C++ runtime (the machine's is as new or newer), the driver and cuBLAS stay behind
+      libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libresolv.so*|libnsl.so*|libanl.so*|\
+      libutil.so*|libnss_*|libBrokenLocale.so*|libmvec.so*|libthread_db.so*|libstdc++*|libgcc_s*|libcuda.so*|\
+      libcublas*) ;;
       *) [ -e ".gpu-bundle/lib/$(basename "$lib")" ] || cp "$lib" .gpu-bundle/lib/ ;;
     esac
   done
 done
 strip --strip-unneeded .gpu-bundle/lib/libminitorch.so*
+# Which code the bundle holds, printed by gpu-check.sh: a bundle older than the last change shows.
+echo "commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!.gpu-bundle' || echo ' with uncommitted changes'), built $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -n)" \
+  > .gpu-bundle/STAMP
 du -sh .gpu-bundle

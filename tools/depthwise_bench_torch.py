@@ -2,8 +2,10 @@
 """PyTorch's side of bench/depthwise_bench.cpp: the depthwise 7x7 convolution of each ConvNeXt-Tiny
 stage (padding 3), forward and backward, in channels_last (on the GPU, cuDNN's kernels).
 
-/usr/bin/python3 tools/depthwise_bench_torch.py [--device cpu|cuda] [--batch 128] [--steps 5]
-Prints one JSON line per stage with the median forward and backward milliseconds.
+/usr/bin/python3 tools/depthwise_bench_torch.py [--device cpu|cuda] [--batch 128] [--steps 5] [--repeat R]
+Prints one JSON line per stage with the median forward and backward milliseconds. Each timed
+sample runs the pass R times (default 10 on the GPU, 1 on the CPU) before one synchronisation,
+as bench/depthwise_bench.cpp does. TF32 is off, as in minitorch's float32 default.
 """
 import argparse
 import json
@@ -16,8 +18,11 @@ p = argparse.ArgumentParser()
 p.add_argument("--device", choices=["cpu", "cuda"], default="cuda")
 p.add_argument("--batch", type=int, default=128)
 p.add_argument("--steps", type=int, default=5)
+p.add_argument("--repeat", type=int, default=0)
 args = p.parse_args()
+repeat = args.repeat or (10 if args.device == "cuda" else 1)
 torch.backends.cudnn.benchmark = True
+torch.backends.cudnn.allow_tf32 = False
 device = torch.device(args.device)
 
 
@@ -30,10 +35,11 @@ def median_seconds(fn):
     times = []
     for step in range(args.steps + 1):
         t0 = time.perf_counter()
-        fn()
+        for _ in range(repeat):
+            fn()
         sync()
         if step > 0:
-            times.append(time.perf_counter() - t0)
+            times.append((time.perf_counter() - t0) / repeat)
     return sorted(times)[len(times) // 2]
 
 
