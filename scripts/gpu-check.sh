@@ -71,7 +71,9 @@ print(" ".join(sorted(dirs)))' 2>/dev/null)
   test_status=$?
   tail -n 30 "$out/test_cuda.log"
   [ "$test_status" = 0 ] || status=1
-  if [ "$test_status" != 0 ] && [ "$test_status" != 124 ] && [ "$test_status" != 125 ] && [ "$test_status" != 137 ]; then
+  if [ "$test_status" = 77 ]; then  # doctest's "skipped": no usable GPU, nothing below can run on one
+    echo "gpu-check: test_cuda found no usable GPU (see above)"
+  elif [ "$test_status" != 0 ] && [ "$test_status" != 124 ] && [ "$test_status" != 125 ] && [ "$test_status" != 137 ]; then
     # A fault inside a kernel leaves the CUDA context unusable, so every later test case fails
     # too, and it surfaces at the next synchronisation, under another call's name. Each case is
     # therefore run again alone, in a fresh process, with every launch synchronous: the failures
@@ -130,6 +132,7 @@ print(" ".join(sorted(dirs)))' 2>/dev/null)
 
   step "summary"
   echo "CUDA tests: $(case "$test_status" in 0) echo passed ;; 124|137) echo "TIMED OUT" ;; 125) echo "skipped (time)" ;;
+                      77) echo "SKIPPED: no usable GPU" ;;
                       *) echo "FAILED (exit $test_status)" ;; esac)"
   echo "faceage train --device cuda: $smoke"
   if [ "$quick" != "--quick" ]; then
