@@ -85,6 +85,7 @@ int64_t Tensor::numel() const { return shape_numel(shape()); }
 Device Tensor::device() const { return checked().storage->device(); }
 
 bool Tensor::is_contiguous() const {
+  if (numel() == 0) return true;  // no element is out of place (PyTorch's rule too)
   int64_t expected = 1;
   for (size_t i = shape().size(); i-- > 0;) {
     if (shape()[i] != 1 && strides()[i] != expected) return false;

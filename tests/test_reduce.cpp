@@ -57,7 +57,12 @@ TEST_CASE("max, min, argmax, argmin, amax") {
   CHECK(amax(t, {0}).to_vector<double>() == std::vector<double>{7, 9, 9});
   CHECK(amin(t, {0, 1}).item() == 1);
   CHECK(std::isnan(max(tensor({1, NAN, 3})).item()));
-  CHECK_THROWS_WITH_FRAGMENT(max(zeros({0})), "empty");
+  CHECK_THROWS_WITH_FRAGMENT(max(zeros({0})), "max: cannot reduce over a dim of size 0 (the tensor has shape [0]");
+  // No rows at all is an empty result, as in PyTorch; rows of no elements have no maximum.
+  CHECK(amax(zeros({0, 3}), {1}).shape() == Shape{0});
+  CHECK(argmax(zeros({0, 3}), 1).shape() == Shape{0});
+  CHECK(var(zeros({2, 0, 3}), {2}).shape() == Shape{2, 0});
+  CHECK_THROWS_WITH_FRAGMENT(amax(zeros({0, 3}), {0}), "cannot reduce over a dim of size 0");
 }
 
 TEST_CASE("sum_to reverses broadcasting") {

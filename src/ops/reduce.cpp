@@ -24,8 +24,6 @@ struct Reduced {
 Reduced reduce_impl(const char* op, ReduceOp kop, const Tensor& x, const Shape& dims, bool keepdim,
                     double correction = 0, bool want_indices = false) {
   const Shape rdims = internal::reduction_dims(dims, x.dim(), op);
-  MT_CHECK(x.numel() > 0 || kop == ReduceOp::Sum || kop == ReduceOp::Mean, op,
-           ": cannot reduce an empty tensor of shape ", shape_str(x.shape()), " (no identity for this reduction)");
   Shape order, kept_shape;
   int64_t cols = 1;
   for (int64_t d = 0; d < x.dim(); ++d)
@@ -37,7 +35,10 @@ Reduced reduce_impl(const char* op, ReduceOp kop, const Tensor& x, const Shape& 
     order.push_back(d);
     cols *= x.size(d);
   }
-  MT_CHECK(cols > 0 || kop == ReduceOp::Sum || kop == ReduceOp::Mean, op, ": cannot reduce over a dim of size 0");
+  // Rows of no elements have no max, min or variance; no rows at all (amax over dim 1 of a [0, 3]
+  // tensor) give an empty result, as in PyTorch.
+  MT_CHECK(cols > 0 || kop == ReduceOp::Sum || kop == ReduceOp::Mean, op, ": cannot reduce over a dim of size 0 ",
+           "(the tensor has shape ", shape_str(x.shape()), "; there is no identity for this reduction)");
   const Shape out_shape = internal::reduced_shape(x.shape(), rdims, keepdim);
   // Sums over leading dims of a contiguous tensor (bias gradients): columns summed in place.
   bool leading = !rdims.empty() && int64_t(rdims.size()) < x.dim() && x.is_contiguous() && x.numel() > 0 &&
@@ -62,7 +63,7 @@ Reduced reduce_impl(const char* op, ReduceOp kop, const Tensor& x, const Shape& 
   if (want_indices) r.indices = empty(kept_shape, {.dtype = kInt64, .device = x.device()});
   if (cols == 0) {
     r.values.fill_(kop == ReduceOp::Sum ? 0.0 : NAN);
-  } else {
+  } else if (rows > 0) {
     internal::backend(x).reduce_rows(kop, x.dtype(), rows_view.raw_data(), rows, cols, r.values.raw_data(),
                                      want_indices ? static_cast<int64_t*>(r.indices.raw_data()) : nullptr, correction);
   }
