@@ -25,6 +25,10 @@ Device common_device(const char* op, const Tensors& tensors);
 void check_writable_in_place(const char* op, const Tensor& self);
 Tensor inplace_source(const char* op, const Tensor& self, const Tensor& source);
 
+// t as a matrix [rows, width] of its last dim (width) by all the others: reshape({-1, width}),
+// also when width is 0, where -1 cannot be inferred.
+Tensor as_rows(const Tensor& t, int64_t width);
+
 // A new tensor like `like` (dtype, device) of another shape.
 Tensor empty_like_shape(const Tensor& like, const Shape& shape, DType dtype);
 

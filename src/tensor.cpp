@@ -222,6 +222,12 @@ Tensor inplace_source(const char* op, const Tensor& self, const Tensor& source) 
   return overlap && !same_view ? s.clone() : s;
 }
 
+Tensor as_rows(const Tensor& t, int64_t width) {
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < t.dim(); ++d) rows *= t.size(d);
+  return t.reshape({rows, width});
+}
+
 Tensor empty_like_shape(const Tensor& like, const Shape& shape, DType dtype) {
   return empty(shape, {.dtype = dtype, .device = like.device()});
 }

@@ -56,3 +56,18 @@ TEST_CASE("linear is x W^T + b") {
   CHECK(linear(x, w, b).to_vector<double>() == std::vector<double>{11, 25, 14, 31});
   CHECK_THROWS_WITH_FRAGMENT(linear(x, w.t()), "in_features");
 }
+
+TEST_CASE("products with a dimension of size zero, as in PyTorch") {
+  // No input features: the output is the bias; its gradient still flows.
+  const Tensor x = ones({3, 0}, {.requires_grad = true}), w = ones({4, 0}, {.requires_grad = true});
+  const Tensor b = tensor({1, 2, 3, 4}, {}, {.requires_grad = true});
+  const Tensor y = linear(x, w, b);
+  CHECK(y.to_vector<double>() == std::vector<double>{1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4});
+  sum(y).backward();
+  CHECK(b.grad().to_vector<double>() == std::vector<double>{3, 3, 3, 3});
+  CHECK(w.grad().shape() == Shape{4, 0});
+  CHECK(linear(ones({3, 5}), ones({0, 5})).shape() == Shape{3, 0});
+  CHECK(max(abs(matmul(ones({2, 3, 0}), ones({0, 4})))).item() == 0);
+  CHECK(conv2d(ones({1, 5, 5, 3}), ones({0, 3, 3, 3}), Tensor(), {}).shape() == Shape{1, 3, 3, 0});
+  CHECK(conv2d(ones({0, 5, 5, 3}), ones({2, 3, 3, 3}), Tensor(), {}).shape() == Shape{0, 3, 3, 2});
+}

@@ -155,7 +155,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (b.dim() == 2) {  // [..., M, K] x [K, N]: one big GEMM over all rows
     Shape out_shape(a.shape().begin(), a.shape().end() - 1);
     out_shape.push_back(n);
-    return mm(a.reshape({-1, k}), b).reshape(out_shape);
+    return mm(internal::as_rows(a, k), b).reshape(out_shape);
   }
   const Shape a_batch(a.shape().begin(), a.shape().end() - 2), b_batch(b.shape().begin(), b.shape().end() - 2);
   Shape batch = broadcast_shapes(a_batch, b_batch, "matmul");

@@ -65,13 +65,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_linear("linear", x, weight, bias);
   const int64_t in = weight.size(1), out_features = weight.size(0);
   const DType operand = internal::gemm_operand_dtype(x.dtype());
-  const Tensor rows = internal::as_operand(x.detach().reshape({-1, in}), operand);
+  const Tensor rows = internal::as_operand(internal::as_rows(x.detach(), in), operand);
   const Tensor w = internal::as_operand(weight.detach(), operand);  // no copy without autocast
   Tensor out = affine(rows, w, bias, x.dtype()).view(with_last(x.shape(), out_features));
   SavedTensor sx(weight.requires_grad() ? rows : Tensor()), sw(w);
   const Shape x_shape = x.shape();
   return record("AddmmBackward0", {x, weight, bias}, out, [=](const Tensor& grad) {
-    const Tensor g = grad.reshape({-1, out_features});
+    const Tensor g = internal::as_rows(grad, out_features);
     Tensor gx, gw, gb;
     affine_backward(g, internal::as_operand(g, operand), sx.get(), sw.get(), x.requires_grad(),
                     weight.requires_grad(), bias.defined() && bias.requires_grad(), gx, gw, gb);
@@ -85,7 +85,7 @@ Tensor mlp_gelu(const Tensor& x, const Tensor& w1, const Tensor& b1, const Tenso
            shape_str(w2.shape()));
   const int64_t in = w1.size(1), out_features = w2.size(0);
   const DType dtype = x.dtype(), operand = internal::gemm_operand_dtype(dtype);
-  const Tensor rows = internal::as_operand(x.detach().reshape({-1, in}), operand);
+  const Tensor rows = internal::as_operand(internal::as_rows(x.detach(), in), operand);
   const Tensor w1o = internal::as_operand(w1.detach(), operand), w2o = internal::as_operand(w2.detach(), operand);
   Tensor h = affine(rows, w1o, b1, dtype);  // pre-activation, kept for backward
   Tensor out;
@@ -96,7 +96,7 @@ Tensor mlp_gelu(const Tensor& x, const Tensor& w1, const Tensor& b1, const Tenso
   SavedTensor sx(rows), sh(h), sw1(w1o), sw2(w2o);
   const Shape x_shape = x.shape();
   return record("MlpGeluBackward0", {x, w1, b1, w2, b2}, out, [=](const Tensor& grad) {
-    const Tensor g = grad.reshape({-1, out_features}), hv = sh.get();
+    const Tensor g = internal::as_rows(grad, out_features), hv = sh.get();
     const Tensor g_op = internal::as_operand(g, operand);
     // Ordered so that at most two hidden-sized tensors are alive at once (plus, under autocast,
     // the bf16 copy of the hidden gradient).
