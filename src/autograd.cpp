@@ -137,6 +137,8 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
            " does not match the output's shape ", shape_str(root.shape()));
   MT_CHECK(grad.device() == root.device(), "backward: gradient on ", grad.device().str(), ", output on ",
            root.device().str());
+  MT_CHECK(is_floating(grad.dtype()), "backward: the gradient must be a floating point tensor, got ",
+           dtype_name(grad.dtype()));
   NoGradGuard no_grad;
   grad = grad.to(root.dtype());
 

@@ -119,6 +119,7 @@ template std::vector<double> Tensor::to_vector<double>() const;
 // ---- autograd fields --------------------------------------------------------------------------
 
 Tensor& Tensor::requires_grad_(bool on) {
+  if (on && !is_leaf()) return *this;  // made by an op that records gradients: it requires grad already
   MT_CHECK(is_leaf(), "requires_grad_: only leaf tensors can change requires_grad (this one was made by ",
            grad_fn()->name, "); use detach() first");
   MT_CHECK(!on || is_floating(dtype()), "requires_grad_: only floating point tensors can require gradients, got ",

@@ -67,6 +67,9 @@ TEST_CASE("no_grad, detach and requires_grad rules") {
   CHECK(d.is_leaf());
   CHECK_THROWS_WITH_FRAGMENT(ones({2}, {.dtype = kInt64}).requires_grad_(), "floating point");
   CHECK_THROWS_WITH_FRAGMENT((x * 2.0).requires_grad_(false), "leaf");
+  CHECK((x * 2.0).requires_grad_().requires_grad());  // already does: a no-op, as in PyTorch
+  CHECK_THROWS_WITH_FRAGMENT((x * 2.0).backward(ones(x.shape(), {.dtype = kInt64})),
+                             "the gradient must be a floating point tensor, got int64");
   CHECK_THROWS_WITH_FRAGMENT(sum(d).backward(), "does not require grad");
   CHECK_THROWS_WITH_FRAGMENT(argmax(x, 0).backward(), "does not require grad");  // not differentiable
   CHECK_FALSE((x > 0.5).requires_grad());

@@ -49,6 +49,7 @@ TEST_CASE("type promotion follows PyTorch") {
   CHECK((p + q.to(kInt64)).dtype() == kInt64);  // with an integer tensor, the integer type
   CHECK((p + q.to(kInt64)).to_vector<double>() == std::vector<double>{2, 1, 1, 0});
   CHECK_THROWS_WITH_FRAGMENT(p - q, "sub: subtracting two bool tensors");
+  CHECK_THROWS_WITH_FRAGMENT(-p, "neg: negating a bool tensor is not supported");
   // A scalar of a higher kind (bool < integer < floating point) does widen a bool tensor.
   CHECK((p * 3.0).dtype() == kInt64);
   CHECK((p * 3.0).to_vector<double>() == std::vector<double>{3, 0, 3, 0});

@@ -213,6 +213,11 @@ TEST_CASE("safetensors: corrupt and hostile files give one clear Error") {
   CHECK_THROWS_WITH_FRAGMENT(
       parse_st(st_file(R"({"t":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})", eight)),
       "overflows");
+  // No elements, but strides that would overflow.
+  CHECK_THROWS_WITH_FRAGMENT(
+      parse_st(st_file(R"({"t":{"dtype":"F32","shape":[0,4611686018427387904,4611686018427387904],"data_offsets":[0,0]},)"
+                       R"("u":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", eight)),
+      "overflows");
   CHECK_THROWS_WITH_FRAGMENT(
       parse_st(st_file(R"({"t":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}})", "1234")),
       "at most 8");

@@ -66,9 +66,11 @@ class HeaderReader {
     e.begin = uint64_t(begin);
     e.end = uint64_t(end);
 
-    int64_t numel = 1;
+    // The strides multiply the non-zero sizes, even when a zero makes the element count 0.
+    int64_t numel = 1, reach = 1;
     for (int64_t d : e.shape)
-      if (__builtin_mul_overflow(numel, d, &numel)) fail(name, "has shape ", shape_str(e.shape), " whose size overflows");
+      if (__builtin_mul_overflow(numel, d, &numel) || __builtin_mul_overflow(reach, std::max<int64_t>(d, 1), &reach))
+        fail(name, "has shape ", shape_str(e.shape), " whose size overflows");
     uint64_t nbytes;
     if (__builtin_mul_overflow(uint64_t(numel), dtype_size(e.dtype), &nbytes) || nbytes != e.end - e.begin)
       fail(name, "has ", e.end - e.begin, " bytes of data, but shape ", shape_str(e.shape), " of ",

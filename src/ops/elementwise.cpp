@@ -173,7 +173,8 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return extremum("minimum", "M
 // ---- unary math ---------------------------------------------------------------------------
 
 Tensor neg(const Tensor& x) {
-  Tensor out = run_unary("neg", UnaryOp::Neg, x, x.dtype() == kBool ? kInt64 : x.dtype());
+  MT_CHECK(x.dtype() != kBool, "neg: negating a bool tensor is not supported (to invert a mask, use x == false)");
+  Tensor out = run_unary("neg", UnaryOp::Neg, x, x.dtype());
   return record("NegBackward0", {x}, out, [](const Tensor& g) { return Tensors{-g}; });
 }
 
