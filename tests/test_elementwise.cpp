@@ -134,6 +134,14 @@ TEST_CASE("in-place ops") {
   col.zero_();
   CHECK(t[1][0].item() == 0);
   CHECK_THROWS_WITH_FRAGMENT(zeros({2}, {.requires_grad = true}).add_(1.0), "leaf");
+  // An integer tensor keeps whole results only: a float result is an error, not truncated.
+  Tensor counts = zeros({2}, {.dtype = kInt64});
+  counts.add_(3.0).mul_(2.0).add_(ones({2}, {.dtype = kInt64}));
+  CHECK(counts.to_vector<double>() == std::vector<double>{7, 7});
+  CHECK_THROWS_WITH_FRAGMENT(counts.add_(tensor({0.5, 0.5})), "add_: the result type float32 cannot be stored in the int64");
+  CHECK_THROWS_WITH_FRAGMENT(counts.mul_(0.5), "mul_: the result type float32");
+  Tensor flags = zeros({2}, {.dtype = kBool});
+  CHECK_THROWS_WITH_FRAGMENT(flags.add_(ones({2}, {.dtype = kInt64})), "cannot be stored in the bool");
 }
 
 TEST_CASE("in-place ops whose operand shares memory with the target") {

@@ -334,6 +334,16 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
 
 // ---- in-place forms (no autograd: rejected on tensors that need it) ----------------------
 
+namespace {
+// As in PyTorch, an in-place result keeps the target's dtype only when `target op other` would
+// not need a higher kind: an int64 tensor cannot take a float product (it would be truncated).
+void check_castable(const char* op, const Tensor& target, const Tensor& other) {
+  const DType result = result_dtype(target, other);
+  MT_CHECK(dtype_kind(result) <= dtype_kind(target.dtype()), op, ": the result type ", dtype_name(result),
+           " cannot be stored in the ", dtype_name(target.dtype()), " tensor (use the out-of-place op)");
+}
+}  // namespace
+
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace(*this, "add_");
   internal::check_writable_in_place("add_", *this);
@@ -341,6 +351,7 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_compute_dtype("add_", t);
   Tensor o = internal::inplace_source("add_", *this, other);
   if (alpha != 1) o = o * alpha;
+  check_castable("add_", *this, o);
   Tensor ov = o.to(t);
   backend(*this).binary(BinaryOp::Add, t, strided(*this, "add_"), strided_as(ov, shape(), "add_"), strided(*this));
   storage()->bump_version();
@@ -353,7 +364,9 @@ Tensor& Tensor::mul_(const Tensor& other) {
   internal::check_writable_in_place("mul_", *this);
   const DType t = dtype();
   check_compute_dtype("mul_", t);
-  Tensor o = internal::inplace_source("mul_", *this, other).to(t);
+  Tensor o = internal::inplace_source("mul_", *this, other);
+  check_castable("mul_", *this, o);
+  o = o.to(t);
   backend(*this).binary(BinaryOp::Mul, t, strided(*this, "mul_"), strided_as(o, shape(), "mul_"), strided(*this));
   storage()->bump_version();
   return *this;
