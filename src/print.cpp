@@ -24,9 +24,13 @@ std::string printf_str(const char* fmt, double v) {
 // Python's str() of a float in the non-finite cases; the finite ones never reach it.
 std::string nonfinite(double v) { return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"); }
 
-// A row-major block of values (the whole tensor converted to double) and its shape.
+// One element as printed: long double holds every int64 exactly (64-bit significand on x86-64,
+// where double rounds integers beyond 2^53) and every float value.
+using Scalar = long double;
+
+// A row-major block of values (the whole tensor converted to Scalar) and its shape.
 struct Values {
-  const std::vector<double>& data;
+  const std::vector<Scalar>& data;
   Shape shape;
   int64_t offset = 0;
   int64_t size0() const { return shape[0]; }
@@ -38,13 +42,13 @@ struct Values {
 
 class Formatter {
  public:
-  Formatter(DType dtype, const std::vector<double>& values) : floating_(is_floating(dtype)), bool_(dtype == kBool) {
+  Formatter(DType dtype, const std::vector<Scalar>& values) : floating_(is_floating(dtype)), bool_(dtype == kBool) {
     if (!floating_) {
-      for (double v : values) width_ = std::max(width_, int(integral(v).size()));
+      for (Scalar v : values) width_ = std::max(width_, int(integral(v).size()));
       return;
     }
     std::vector<double> nonzero_finite;
-    for (double v : values)
+    for (const double v : values)
       if (std::isfinite(v) && v != 0) nonzero_finite.push_back(v);
     if (nonzero_finite.empty()) return;  // all zeros / non-finite: int mode, width 1
     double lo = INFINITY, hi = 0;
@@ -70,10 +74,11 @@ class Formatter {
 
   int width() const { return width_; }
 
-  std::string format(double v) const {
+  std::string format(Scalar value) const {
+    const double v = double(value);
     std::string s;
     if (!floating_) {
-      s = integral(v);
+      s = integral(value);
     } else if (!std::isfinite(v)) {
       s = nonfinite(v);
     } else if (sci_mode_) {
@@ -87,7 +92,7 @@ class Formatter {
   }
 
  private:
-  std::string integral(double v) const {
+  std::string integral(Scalar v) const {
     if (bool_) return v != 0 ? "True" : "False";
     return std::to_string(int64_t(v));
   }
@@ -97,7 +102,7 @@ class Formatter {
 };
 
 // The values the formatter sizes itself on: everything, or only the edges when summarising.
-void summarized_values(const Values& v, bool summarize, std::vector<double>& out) {
+void summarized_values(const Values& v, bool summarize, std::vector<Scalar>& out) {
   if (v.shape.empty()) {
     out.push_back(v.data[size_t(v.offset)]);
     return;
@@ -188,10 +193,15 @@ std::string Tensor::str() const {
       suffixes.push_back(size + (shape().size() == 1 ? ",)" : ")"));
     }
   } else {
-    const std::vector<double> data = to_vector<double>();
+    std::vector<Scalar> data;
+    if (dtype() == kInt64) {
+      for (int64_t v : to_vector<int64_t>()) data.push_back(Scalar(v));
+    } else {
+      for (double v : to_vector<double>()) data.push_back(Scalar(v));
+    }
     Values all{data, shape(), 0};
     const bool summarize = numel() > kThreshold;
-    std::vector<double> sample;
+    std::vector<Scalar> sample;
     summarized_values(all, summarize, sample);
     Formatter f(dtype(), sample);
     body = tensor_str(all, indent, summarize, f);

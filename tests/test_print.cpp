@@ -37,3 +37,9 @@ TEST_CASE("results of ops show their grad_fn") {
   out << zeros({1});
   CHECK(out.str() == "tensor([0.])");
 }
+
+TEST_CASE("int64 values print exactly, beyond 2^53") {
+  // As torch.tensor([2**53 + 1, -2**63]) prints; through double both would be rounded.
+  const Tensor big = from_vector<int64_t>({(int64_t(1) << 53) + 1, INT64_MIN}, {2});
+  CHECK(big.str() == "tensor([    9007199254740993, -9223372036854775808])");
+}
