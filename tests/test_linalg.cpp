@@ -55,6 +55,7 @@ TEST_CASE("linear is x W^T + b") {
   Tensor b = tensor({10, 20});
   CHECK(linear(x, w, b).to_vector<double>() == std::vector<double>{11, 25, 14, 31});
   CHECK_THROWS_WITH_FRAGMENT(linear(x, w.t()), "in_features");
+  CHECK_THROWS_WITH_FRAGMENT(linear(x, w, b.to(kFloat64)), "bias must be [2] of the input's dtype (float32), got [2] of float64");
 }
 
 TEST_CASE("products with a dimension of size zero, as in PyTorch") {

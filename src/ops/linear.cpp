@@ -21,7 +21,8 @@ void check_linear(const char* op, const Tensor& x, const Tensor& weight, const T
            dtype_name(weight.dtype()));
   if (bias.defined())
     MT_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0) && bias.dtype() == x.dtype(), op, ": bias must be [",
-             weight.size(0), "] of the input's dtype, got ", shape_str(bias.shape()));
+             weight.size(0), "] of the input's dtype (", dtype_name(x.dtype()), "), got ", shape_str(bias.shape()), " of ",
+             dtype_name(bias.dtype()));
   internal::common_device(op, {x, weight, bias});
 }
 
