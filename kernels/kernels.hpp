@@ -57,7 +57,7 @@ enum class BinaryOp {
   Eq, Ne, Lt, Le, Gt, Ge,  // write bool
   // Gradients: the first operand is the forward input x (or output y), the second the incoming
   // gradient g. Each sits next to its forward formula in kernels/cpu/elementwise.cpp.
-  ReluGrad,      // g * (x > 0)
+  ReluGrad,      // g where x > 0 or x is NaN, else 0 (PyTorch's threshold_backward)
   GeluGrad,      // g * (Phi(x) + x phi(x))
   GeluTanhGrad,  // g * d/dx of the tanh approximation
   SigmoidGrad,   // g * y (1 - y),   y = sigmoid(x)

@@ -81,7 +81,8 @@ print(" ".join(sorted(dirs)))' 2>/dev/null)
     # timeout: a hang would only repeat, case after case.)
     step "CUDA tests again, one test case per process, with CUDA_LAUNCH_BLOCKING=1"
     local cases case_log="$out/test_cuda_cases.log" i case_status name
-    cases=$(ours timeout -k 5 30 "$bundle/bin/test_cuda" --count 2>/dev/null | sed -n 's/.*current filters: \([0-9]*\).*/\1/p')
+    cases=$(bounded 30 "test_cuda --count" env LD_LIBRARY_PATH="$ours_path" "$bundle/bin/test_cuda" --count 2>/dev/null |
+            sed -n 's/.*current filters: \([0-9]*\).*/\1/p')
     : > "$case_log"
     for i in $(seq 1 "${cases:-0}"); do
       CUDA_LAUNCH_BLOCKING=1 bounded 40 "test case $i" env LD_LIBRARY_PATH="$ours_path" "$bundle/bin/test_cuda" --first=$i --last=$i --duration=true \
@@ -99,29 +100,43 @@ print(" ".join(sorted(dirs)))' 2>/dev/null)
     done
   fi
 
-  step "faceage on the GPU (smoke runs: train fp32 and bf16 autocast, evaluate, embed, predict)"
-  local data=/tmp/gpu-check-data
-  rm -rf "$data"
-  smoke=failed
-  if bounded 150 "faceage smoke run" env LD_LIBRARY_PATH="$ours_path" bash -c "
-    set -e
-    $bundle/bin/faceage synth --out $data/synth --identities 24 --per-identity 10 --size 96 --seed 5 >/dev/null
-    $bundle/bin/faceage prepare --meta $data/synth/celebrity2000_meta.mat --images $data/synth/CACD2000 \
-      --out $data/sorted --per-group 40 >/dev/null
-    $bundle/bin/faceage split --in $data/sorted --out $data/split >/dev/null
-    $bundle/bin/faceage train --data $data/split --out $data/result --device cuda --arch convnext_atto \
-      --image-size 64 --epochs 2 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
-    $bundle/bin/faceage train --data $data/split --out $data/result_bf16 --device cuda --amp bf16 \
-      --arch convnext_atto --image-size 64 --epochs 1 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
-    model=$data/result/convnext_finetuned.safetensors
-    $bundle/bin/faceage evaluate --data $data/split --checkpoint \$model --image-size 64 --device cuda
-    $bundle/bin/faceage embed --data $data/split --checkpoint \$model --out $data/result --image-size 64 --device cuda
-    $bundle/bin/faceage predict --weights \$model --image-size 64 --device cuda \$(find $data/split/val -name '*.jpg' | head -n 2)
-  " > "$out/faceage.log" 2>&1; then smoke=passed; else status=1; fi
-  tail -n 8 "$out/faceage.log"
-  echo "faceage smoke run: $smoke"
+  if [ "$test_status" = 77 ]; then
+    smoke="not run (no usable GPU)"
+    status=1
+  else
+    step "faceage on the GPU (smoke runs: train fp32 and bf16 autocast, evaluate, embed, predict)"
+    # Only faceage gets the bundle's library path; bash, find and head keep the machine's own.
+    local data=/tmp/gpu-check-data smoke_status
+    rm -rf "$data"
+    bounded 150 "faceage smoke run" env FACEAGE="$PWD/$bundle/bin/faceage" OURS_PATH="$ours_path" DATA="$data" bash -c '
+      set -e
+      faceage() { LD_LIBRARY_PATH="$OURS_PATH" "$FACEAGE" "$@"; }
+      faceage synth --out "$DATA/synth" --identities 24 --per-identity 10 --size 96 --seed 5 >/dev/null
+      faceage prepare --meta "$DATA/synth/celebrity2000_meta.mat" --images "$DATA/synth/CACD2000" \
+        --out "$DATA/sorted" --per-group 40 >/dev/null
+      faceage split --in "$DATA/sorted" --out "$DATA/split" >/dev/null
+      faceage train --data "$DATA/split" --out "$DATA/result" --device cuda --arch convnext_atto \
+        --image-size 64 --epochs 2 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
+      faceage train --data "$DATA/split" --out "$DATA/result_bf16" --device cuda --amp bf16 \
+        --arch convnext_atto --image-size 64 --epochs 1 --batch-size 32 --lr 2e-3 --optimizer adamw --workers 4
+      model=$DATA/result/convnext_finetuned.safetensors
+      faceage evaluate --data "$DATA/split" --checkpoint "$model" --image-size 64 --device cuda
+      faceage embed --data "$DATA/split" --checkpoint "$model" --out "$DATA/result" --image-size 64 --device cuda
+      find "$DATA/split/val" -name "*.jpg" | head -n 2 > "$DATA/two_images.txt"
+      faceage predict --weights "$model" --image-size 64 --device cuda $(cat "$DATA/two_images.txt")
+    ' > "$out/faceage.log" 2>&1
+    smoke_status=$?
+    case $smoke_status in
+      0) smoke=passed ;;
+      125) smoke="skipped (time)"; status=1 ;;
+      124|137) smoke="TIMED OUT"; status=1 ;;
+      *) smoke="FAILED (exit $smoke_status)"; status=1 ;;
+    esac
+    tail -n 8 "$out/faceage.log"
+    echo "faceage smoke run: $smoke"
+  fi
 
-  if [ "$quick" != "--quick" ]; then
+  if [ "$quick" != "--quick" ] && [ "$test_status" != 77 ]; then
     if [ -z "$python" ]; then
       echo "gpu-check: no python3 with PyTorch: the comparison is skipped"
       status=1

@@ -191,6 +191,7 @@ Device common_device(const char* op, const Tensors& tensors) {
 }
 
 void check_writable_in_place(const char* op, const Tensor& self) {
+  if (self.numel() == 0) return;  // no element to write twice
   for (int64_t d = 0; d < self.dim(); ++d)
     MT_CHECK(self.stride(d) != 0 || self.size(d) <= 1, op, ": the tensor ", shape_str(self.shape()),
              " has elements that share memory (dim ", d, " has stride 0, as expand() makes); clone() it first");

@@ -68,9 +68,14 @@ inline matvar_t* matio_names(const std::vector<std::string>& names) {
 }
 
 // Writes struct `variable` with the CACD image fields (minus `skip_field`), numbers as `cls`.
+// neighbours: in a v5 file, the struct is written between a compressed and an uncompressed 1 x 1
+// variable, so that elements start at offsets that are not multiples of 8 (a compressed element
+// is not padded), as MATLAB's save -append leaves them. (The struct itself stays uncompressed: a
+// cell of strings that matio 1.5 writes compressed reads back broken after its first string,
+// while scipy's compressed cacd_meta_v7.mat reads whole, so that file is the compressed case.)
 inline void write_cacd_matio(const std::string& path, mat_ft version, const CacdRows& rows,
                              matio_classes cls = MAT_C_UINT16, const std::string& variable = "celebrityImageData",
-                             const std::string& skip_field = "") {
+                             const std::string& skip_field = "", bool neighbours = false) {
   std::vector<std::pair<std::string, matvar_t*>> fields = {
       {"age", matio_column(rows.age, cls)},   {"identity", matio_column(rows.identity, cls)},
       {"year", matio_column(rows.year, cls)}, {"rank", matio_column(rows.rank, cls)},
@@ -91,7 +96,16 @@ inline void write_cacd_matio(const std::string& path, mat_ft version, const Cacd
   for (auto& [name, var] : fields) Mat_VarSetStructFieldByName(st, name.c_str(), 0, var);
   mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, version);
   mat_writer_check(mat != nullptr, "matio cannot create " + path);
+  const auto write_scalar = [&](const char* name, double value, matio_compression compression) {
+    size_t dims[2] = {1, 1};
+    matvar_t* v = Mat_VarCreate(name, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &value, 0);
+    const int failed = Mat_VarWrite(mat, v, compression);
+    Mat_VarFree(v);
+    mat_writer_check(failed == 0, "matio cannot write " + path);
+  };
+  if (neighbours) write_scalar("before", 1.5, MAT_COMPRESSION_ZLIB);
   const int written = Mat_VarWrite(mat, st, MAT_COMPRESSION_NONE);
+  if (neighbours) write_scalar("after", 2.5, MAT_COMPRESSION_NONE);
   Mat_VarFree(st);
   Mat_Close(mat);
   mat_writer_check(written == 0, "matio cannot write " + path);

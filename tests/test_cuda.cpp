@@ -230,6 +230,13 @@ TEST_CASE("elementwise ops with broadcasting, forward and backward") {
   check_op("div", [](const Tensors& v) { return v[0] / v[1]; }, {a, c});
   check_op("pow", [](const Tensors& v) { return pow(v[1], v[0]); }, {a, c});
   check_op("maximum", [](const Tensors& v) { return maximum(v[0], v[1]); }, {a, b});
+  {  // relu keeps NaN and passes its gradient, on both devices
+    const Tensor n = tensor({NAN, -1, 2}).to(kGpu).requires_grad_();
+    const Tensor y = relu(n);
+    sum(y).backward();
+    CHECK(std::isnan(y.to(kCPU).to_vector<double>()[0]));
+    CHECK(n.grad().to(kCPU).to_vector<double>() == std::vector<double>{1, 0, 1});
+  }
   check_op("minimum", [](const Tensors& v) { return minimum(v[0], v[1]); }, {a, b});
   check_op("where", [](const Tensors& v) { return where(v[0] > 0.0, v[0], v[1]); }, {a, b});
   check_op("transposed operand", [](const Tensors& v) { return v[0].transpose(0, 2) * v[1]; }, {a, uniform({7, 5, 3}, 5)});

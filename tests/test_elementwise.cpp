@@ -76,6 +76,11 @@ TEST_CASE("unary math values") {
   check_fn(sigmoid(x), [](double v) { return 1 / (1 + std::exp(-v)); });
   check_fn(relu(x), [](double v) { return v > 0 ? v : 0; });
   CHECK(std::isnan(relu(tensor({NAN, -1})).to_vector<double>()[0]));  // NaN is not hidden
+  {  // and its gradient passes through, as PyTorch's threshold_backward does
+    const Tensor n = tensor({NAN, -1, 2}, {}, {.requires_grad = true});
+    sum(relu(n)).backward();
+    CHECK(n.grad().to_vector<double>() == std::vector<double>{1, 0, 1});
+  }
   check_fn(erf(x), [](double v) { return std::erf(v); });
   check_fn(gelu(x), [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); });
   check_fn(gelu(x, true), [](double v) {

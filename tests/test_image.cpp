@@ -139,12 +139,18 @@ TEST_CASE("bad input gives one clear error naming the file") {
 
   // A BMP cut anywhere inside its pixels (stb_image fills the rest with black) or its header.
   const auto bmp = file_bytes(data_fixture("photo_61x47.bmp"));
-  for (const size_t size : {size_t(60), size_t(4000), bmp.size() - 1}) {
+  // (Its 61-pixel rows are 183 bytes, padded to 184: the last byte is padding, not a pixel.)
+  for (const size_t size : {size_t(60), size_t(4000), bmp.size() - 2}) {
     CAPTURE(size);
     dir.write("cut.bmp", std::vector<uint8_t>(bmp.begin(), bmp.begin() + std::ptrdiff_t(size)));
     CHECK_THROWS_WITH_FRAGMENT(read_image(dir.file("cut.bmp")), "cut.bmp' ");
   }
   CHECK_THROWS_WITH_FRAGMENT(read_image(dir.file("cut.bmp")), "is a truncated BMP image (its header needs");
+  // Only the last row's padding missing: every pixel is there, and the image reads whole.
+  dir.write("unpadded.bmp", std::vector<uint8_t>(bmp.begin(), bmp.end() - 1));
+  const Tensor unpadded = read_image(dir.file("unpadded.bmp")), whole = read_image(data_fixture("photo_61x47.bmp"));
+  CHECK(unpadded.shape() == whole.shape());
+  CHECK(unpadded.to_vector<double>() == whole.to_vector<double>());
 
   // A JPEG header announcing 20000 x 20000 pixels: refused before any pixel memory is allocated.
   const std::vector<uint8_t> huge = {0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 8, 0x4e, 0x20, 0x4e, 0x20, 3,

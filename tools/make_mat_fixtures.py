@@ -57,7 +57,7 @@ def cell(strings):
     return out
 
 
-def write_v5(path):
+def write_v5(path, compressed=False):
     images = {}
     for i, field in enumerate(IMAGE_FIELDS):
         if field == "feature":
@@ -74,7 +74,7 @@ def write_v5(path):
         "lfw": column([c[4] for c in CELEBRITIES], np.uint8),
     }
     scipy.io.savemat(path, {"celebrityData": celebrities, "celebrityImageData": images}, format="5",
-                     long_field_names=False, do_compression=False, oned_as="column")
+                     long_field_names=False, do_compression=compressed, oned_as="column")
 
 
 def utf16_units(s):
@@ -148,6 +148,8 @@ def write_expected(path):
 def main():
     os.makedirs(OUT, exist_ok=True)
     write_v5(os.path.join(OUT, "cacd_meta_v5.mat"))
+    # MATLAB's default format (v7) is v5 with every variable compressed, as the CACD download is.
+    write_v5(os.path.join(OUT, "cacd_meta_v7.mat"), compressed=True)
     write_v73(os.path.join(OUT, "cacd_v73.mat"))
     write_expected(os.path.join(OUT, "expected.txt"))
 

@@ -110,8 +110,9 @@ class Tensor {
   template <class T>
   T item() const {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      (void)item();  // checks that there is one element
-      return to_vector<T>()[0];
+      MT_CHECK(numel() == 1, "item: tensor of shape ", shape_str(shape()), " has ", numel(),
+               " elements (expected exactly one)");
+      return static_cast<T>(to_vector<int64_t>()[0]);
     } else {
       return static_cast<T>(item());
     }

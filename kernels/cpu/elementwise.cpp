@@ -157,7 +157,7 @@ void binary_typed(BinaryOp op, const Strided& a, const Strided& b, const Strided
     switch (op) {
       case BinaryOp::Div: return run([](T u, T v) { return u / v; });
       case BinaryOp::Pow: return run([](T u, T v) { return std::pow(u, v); });
-      case BinaryOp::ReluGrad: return run([](T x, T g) { return x > T(0) ? g : T(0); });
+      case BinaryOp::ReluGrad: return run([](T x, T g) { return x <= T(0) ? T(0) : g; });  // NaN passes g, as in PyTorch
       case BinaryOp::GeluGrad:
         if constexpr (std::is_same_v<T, float>) {
           auto loop = make_loop<3>({&out, &a, &b}, {4, 4, 4});

@@ -65,7 +65,7 @@ __device__ inline C apply_binary(BinaryOp op, C u, C v) {
     switch (op) {
       case BinaryOp::Div: return u / v;
       case BinaryOp::Pow: return std::pow(u, v);
-      case BinaryOp::ReluGrad: return u > C(0) ? v : C(0);
+      case BinaryOp::ReluGrad: return u <= C(0) ? C(0) : v;  // NaN passes the gradient, as in PyTorch
       case BinaryOp::GeluGrad: return v * math::gelu_grad(u);
       case BinaryOp::GeluTanhGrad: return v * math::gelu_tanh_grad(u);
       case BinaryOp::SigmoidGrad: return v * u * (C(1) - u);

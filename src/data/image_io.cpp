@@ -55,8 +55,9 @@ void check_bmp_complete(const uint8_t* data, size_t size, const std::string& nam
     width = int32_t(u32(18)), height = int32_t(u32(22)), bits = u16(28), compression = u32(30);
   }
   if (compression != 0 && compression != 3 && compression != 6) return;  // 0: plain; 3, 6: bit fields
-  const int64_t row_bytes = (std::abs(width) * int64_t(bits) + 31) / 32 * 4;
-  const int64_t needed = int64_t(pixel_offset) + row_bytes * std::abs(height);
+  // Rows are padded to 4 bytes; the last row's padding may be missing without losing a pixel.
+  const int64_t row_bits = std::abs(width) * int64_t(bits), row_bytes = (row_bits + 31) / 32 * 4;
+  const int64_t needed = int64_t(pixel_offset) + row_bytes * std::max<int64_t>(std::abs(height) - 1, 0) + (row_bits + 7) / 8;
   MT_CHECK(needed <= int64_t(size), op, ": '", name, "' is a truncated BMP image (its header needs ", needed,
            " bytes, the file has ", size, ")");
 }

@@ -98,10 +98,10 @@ std::vector<int64_t> numbers(const matvar_t* v, const std::string& where, const 
 }
 
 std::string char_array(const matvar_t* c, const std::string& where, const std::string& field, size_t index) {
+  // An empty cell is an empty name whatever its class (matio writes a compressed '' as double).
+  if (c != nullptr && element_count(c) == 0) return "";
   MT_CHECK(c != nullptr && c->class_type == MAT_C_CHAR, where, ": field '", field, "' cell ", index,
            " is not a char array (expected a cell of strings)");
-  const size_t n = element_count(c);
-  if (n == 0) return "";
   MT_CHECK(c->rank == 2 && c->dims[0] == 1, where, ": field '", field, "' cell ", index, " is a ", dims_str(c),
            " char array (expected one row of text)");
   MT_CHECK(c->data != nullptr, where, ": field '", field, "' cell ", index, " has no data");
@@ -131,8 +131,10 @@ std::vector<std::string> strings(matvar_t* v, const std::string& where, const st
 }
 
 // A v5 file is a 128-byte header and then top-level elements, each an 8-byte tag (type, byte
-// count) and its bytes. matio reads a cut-short element's missing bytes as zeros (the last name
-// loses its end without a word), so every element must fit in the file: checked here first.
+// count) and its bytes, the next element right after them (a miMATRIX count includes its own
+// padding; a compressed element has none). matio reads a cut-short element's missing bytes as
+// zeros (the last name loses its end without a word), so every element must fit in the file:
+// checked here first. Fewer than 8 bytes after the last element are ignored, as matio does.
 void check_complete(const std::string& path, const std::string& where) {
   std::ifstream in(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
@@ -143,13 +145,11 @@ void check_complete(const std::string& path, const std::string& where) {
     std::memcpy(&w, bytes.data() + at, 4);
     return swapped ? __builtin_bswap32(w) : w;
   };
-  for (size_t at = 128; at < bytes.size();) {
-    MT_CHECK(bytes.size() - at >= 8, where, ": truncated (the file ends inside the tag of the element at byte ", at, ")");
+  for (size_t at = 128; bytes.size() - at >= 8;) {
     const uint64_t count = word(at + 4);
     MT_CHECK(count <= bytes.size() - at - 8, where, ": truncated (the element at byte ", at, " holds ", count,
              " bytes, the file ends ", bytes.size() - at - 8, " bytes after its tag)");
     at += 8 + count;
-    if (word(at - 8 - count) != 15) at = (at + 7) / 8 * 8;  // miMATRIX elements are padded to 8 bytes
   }
 }
 
@@ -175,7 +175,8 @@ MatStructColumns read_mat5_struct(const std::string& path, const std::string& va
 
   // matio looks fields up in var->data without checking it, which a cut-short file leaves short.
   const size_t field_count = Mat_VarGetNumberOfFields(var.get());
-  MT_CHECK(var->data != nullptr && var->nbytes / sizeof(matvar_t*) >= field_count, where, ": struct '", variable,
+  MT_CHECK(field_count == 0 || (var->data != nullptr && var->nbytes / sizeof(matvar_t*) >= field_count), where,
+           ": struct '", variable,
            "' has no data for its ", field_count, " fields (truncated or corrupt file?)");
   MatStructColumns out;
   // Looked up here rather than by Mat_VarGetStructFieldByName, which trusts every name to be there.

@@ -109,11 +109,13 @@ ValuesIndices extreme_dim(const char* op, const char* node, ReduceOp kop, const 
   MT_CHECK(x.dtype() != kBool, op, ": not defined for bool tensors");
   const int64_t d = wrap_dim(dim, x.dim(), op);
   Reduced r = reduce_impl(op, kop, x, x.dim() == 0 ? Shape{} : Shape{d}, keepdim, 0, true);
-  // Gradient: to the index taken.
-  Tensor idx = r.indices;
+  // Gradient: to the index taken. The indices are returned too, so they are saved with their
+  // version: changed in place before backward, they are an error, not a gradient sent elsewhere.
+  const SavedTensor saved_idx(r.indices);
   const Shape in_shape = x.shape();
   Tensor values = record(node, {x}, r.values, [=](const Tensor& g) {
     if (in_shape.empty()) return Tensors{g};
+    const Tensor idx = saved_idx.get();
     Tensor gi = keepdim ? g : g.unsqueeze(d);
     Tensor ii = keepdim ? idx : idx.unsqueeze(d);
     return Tensors{scatter_add(zeros(in_shape, {.dtype = g.dtype(), .device = g.device()}), d, ii, gi)};
