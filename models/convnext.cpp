@@ -59,6 +59,11 @@ ConvNeXt::ConvNeXt(const ConvNeXtConfig& config) : config_(config) {
   MT_CHECK(!dims.empty() && dims.size() == config.depths.size(), "convnext: depths and dims must have the same,",
            " non-zero length, got ", config.depths.size(), " and ", dims.size());
   MT_CHECK(config.num_classes > 0, "convnext: num_classes must be positive, got ", config.num_classes);
+  for (size_t s = 0; s < dims.size(); ++s)
+    MT_CHECK(config.depths[s] >= 0 && dims[s] > 0, "convnext: stage ", s, " needs depth >= 0 and width > 0, got ",
+             config.depths[s], " and ", dims[s]);
+  MT_CHECK(config.stochastic_depth_prob >= 0 && config.stochastic_depth_prob < 1,
+           "convnext: stochastic_depth_prob must be in [0, 1), got ", config.stochastic_depth_prob);
   features_ = register_module("features", std::make_shared<Sequential>());
   features_->push_back(std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
       std::make_shared<Conv2d>(3, dims[0], std::array<int64_t, 2>{4, 4}, std::array<int64_t, 2>{4, 4}),
@@ -108,7 +113,8 @@ void ConvNeXt::replace_head(int64_t num_classes) {
     trunc_normal_(head->weight, 0, 0.02, -2, 2, nullptr);
     head->bias.zero_();
   }
-  head->to(parameters().front().device());  // where the rest of the model is (a GPU, say)
+  head->to(parameters().front().device());  // where the rest of the model is (a GPU, say),
+  head->to(parameters().front().dtype());   // in its dtype (float64, say)
   classifier_->replace_child("2", head);
   config_.num_classes = num_classes;
 }
@@ -133,9 +139,13 @@ void init_convnext(ConvNeXt& model) {
   for (auto& [name, t] : model.named_parameters()) {
     const bool is_bias = name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
     if (is_bias) {
-      t.zero_();  // conv and linear biases (LayerNorm biases start at zero too)
-    } else if (t.dim() >= 2 && name.find("layer_scale") == std::string::npos) {
+      t.zero_();  // conv, linear and LayerNorm biases
+    } else if (name.find("layer_scale") != std::string::npos) {
+      t.fill_(model.config().layer_scale);
+    } else if (t.dim() >= 2) {
       trunc_normal_(t, 0, 0.02, -2, 2, nullptr);  // Conv2d and Linear weights
+    } else {
+      t.fill_(1.0);  // LayerNorm weights
     }
   }
 }

@@ -23,9 +23,17 @@ const char* layout_name(CheckpointLayout layout) {
 
 namespace {
 
+// The prefixes training code wraps keys in (a "model"/"state_dict" entry, DataParallel's
+// "module.", torch.compile's "_orig_mod."), stripped in any order and number.
 std::string strip_wrappers(std::string name) {
-  for (const char* prefix : {"model.", "state_dict.", "module."})
-    if (name.rfind(prefix, 0) == 0) name = name.substr(std::string(prefix).size());
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    for (const char* prefix : {"model.", "state_dict.", "module.", "_orig_mod."})
+      if (name.rfind(prefix, 0) == 0) {
+        name = name.substr(std::string(prefix).size());
+        stripped = true;
+      }
+  }
   return name;
 }
 

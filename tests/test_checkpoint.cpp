@@ -151,6 +151,12 @@ TEST_CASE("a save interrupted at any point leaves the previous checkpoint loadab
   CHECK(std::count(files.begin(), files.end(), "checkpoint.3.safetensors") == 1);
   CHECK(std::count(files.begin(), files.end(), "checkpoint.2.safetensors") == 0);
   CHECK(std::count(files.begin(), files.end(), "checkpoint.1.safetensors") == 0);
+  CHECK(std::count(files.begin(), files.end(), "checkpoint.2.safetensors.tmp") == 0);  // the partial one too
+  // A user's file that only looks like a generation (leading zeros: never written) stays.
+  write_text(dir / "checkpoint.007.safetensors", "mine");
+  save_checkpoint(dir.str(), second);
+  CHECK(fs::exists(dir / "checkpoint.007.safetensors"));
+  CHECK(fs::exists(dir / "checkpoint.4.safetensors"));
 }
 
 TEST_CASE("damaged or foreign checkpoints give one Error naming the file") {
@@ -191,6 +197,28 @@ TEST_CASE("damaged or foreign checkpoints give one Error naming the file") {
   edited.replace(edited.find("\"version\": 1"), 12, "\"version\": 9");
   write_text(manifest, edited);
   CHECK_THROWS_WITH_FRAGMENT(load_checkpoint(dir.str()), "manifest version 9 is not supported");
+
+  {  // Numbers read back only as the writer writes them, so hand edits cannot slip in.
+    internal::CheckpointManifest written;
+    written.tensors = "checkpoint.1.safetensors";
+    written.generation = 1;
+    written.epoch = 3;
+    written.metrics["loss"] = {0.5, INFINITY};
+    written.generators["data"] = {7, 0};
+    const std::string json = internal::manifest_to_json(written);
+    const auto edit = [&](const std::string& from, const std::string& to) {
+      std::string e = json;
+      REQUIRE(e.find(from) != std::string::npos);
+      return e.replace(e.find(from), from.size(), to);
+    };
+    CHECK(internal::manifest_from_json(json, "m").metrics.at("loss")[1] == INFINITY);
+    for (const char* bad : {"\"0x10\"", "\" 0.5\"", "\"1e999\""}) {
+      CAPTURE(bad);
+      CHECK_THROWS_WITH_FRAGMENT(internal::manifest_from_json(edit("\"0.5\"", bad), "m"), "is not a number");
+    }
+    CHECK_THROWS_WITH_FRAGMENT(internal::manifest_from_json(edit("\"7\"", "\"+7\""), "m"), "is not an unsigned 64-bit");
+    CHECK_THROWS_WITH_FRAGMENT(internal::manifest_from_json(edit("\"epoch\": 3", "\"epoch\": -7"), "m"), "'epoch' -7 is negative");
+  }
 
   // A tensor that belongs to neither part.
   StateDict foreign;

@@ -154,6 +154,44 @@ TEST_CASE("replace_head, train/eval and bad input") {
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "shape mismatch: features.0.0.weight");
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "missing keys: features.0.0.bias");
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "unexpected keys: extra.weight");
+  CHECK_THROWS_WITH_FRAGMENT(ConvNeXt({{1, -1, 1, 1}, {8, 8, 8, 8}, 10}), "stage 1 needs depth >= 0 and width > 0");
+  CHECK_THROWS_WITH_FRAGMENT(ConvNeXt({{1, 1, 1, 1}, {8, 8, 8, 8}, 10, 1.5}), "stochastic_depth_prob must be in [0, 1)");
+  // A new head takes the model's device and dtype.
+  model.to(kFloat64);
+  model.replace_head(3);
+  CHECK(model.forward(randn({1, 3, 32, 32}, {.dtype = kFloat64})).shape() == Shape{1, 3});
+  // init_convnext does what it says, also on a model whose values were changed.
+  {
+    NoGradGuard no_grad;
+    for (Tensor& t : model.parameters()) t.fill_(5);
+  }
+  models::init_convnext(model);
+  for (const auto& [name, t] : model.named_parameters()) {
+    CAPTURE(name);
+    if (name.find("layer_scale") != std::string::npos) CHECK(max(abs(t - 1e-6)).item() < 1e-18);
+    else if (name.size() > 5 && name.substr(name.size() - 5) == ".bias") CHECK(max(abs(t)).item() == 0);
+    else if (t.dim() == 1) CHECK(max(abs(t - 1.0)).item() == 0);  // LayerNorm weights
+    else CHECK(max(abs(t)).item() < 0.2);  // trunc_normal(std 0.02): never 10 std out
+  }
+}
+
+TEST_CASE("a layer used twice lists its parameters once, as PyTorch does; names are unique") {
+  auto shared = std::make_shared<nn::Linear>(2, 2, false);
+  nn::Sequential twice{shared, shared};
+  CHECK(twice.parameters().size() == 1);
+  CHECK(twice.named_parameters()[0].first == "0.weight");
+  CHECK(twice.state_dict().size() == 2);  // both names, as torch's state_dict
+  optim::SGD opt(twice.parameters(), {.lr = 0.1});  // no "appears more than once"
+  struct Twice : nn::Module {
+    Twice() {
+      register_parameter("w", ones({1}));
+      register_buffer("w", ones({1}));
+    }
+    Tensor forward(const Tensor& x) override { return x; }
+  };
+  CHECK_THROWS_WITH_FRAGMENT(Twice(), "a parameter, buffer or child named 'w' exists already (registering a buffer)");
+  CHECK_THROWS_WITH_FRAGMENT(nn::Dropout(1.5), "Dropout: p must be in [0, 1], got 1.5");
+  CHECK_THROWS_WITH_FRAGMENT(nn::AdaptiveAvgPool2d()(zeros({1, 0, 0, 4})), "has no pixels to average");
 }
 
 namespace {
@@ -210,6 +248,13 @@ TEST_CASE("checkpoints in the torchvision, official and timm layouts load to the
       CAPTURE(tv[i].first);
       CHECK(allclose(loaded[i].second, tv[i].second, 0, 0));
     }
+  }
+  {  // Keys wrapped by training code, in any order: a "model" entry, DataParallel, torch.compile.
+    nn::NamedTensors wrapped;
+    for (const auto& [name, t] : rename_to(tv, "official")) wrapped.emplace_back("module.model._orig_mod." + name, t);
+    ConvNeXt target(config);
+    models::load_convnext_weights(target, wrapped);
+    CHECK(allclose(target.state_dict()[0].second, tv[0].second, 0, 0));
   }
   // A 10-class checkpoint into a 6-class model: the head is skipped, everything else loads.
   ConvNeXt six(config);

@@ -165,6 +165,11 @@ TEST_CASE("CsvImageDataset: class names, integer labels and binned ages") {
     CsvImageDataset named(dir / "labels.csv", dir / "img", {}, {.classes = {"x", "y", "z"}});
     CHECK(named.classes() == std::vector<std::string>{"x", "y", "z"});
     CHECK(labels(named) == std::vector<int64_t>{2, 0});
+    // A label far beyond any class count (a year typed in the label column) is an error, not
+    // millions of class names.
+    write_text(dir / "labels.csv", "a.png,2\nb.png,2000000000\n");
+    CHECK_THROWS_WITH_FRAGMENT(CsvImageDataset(dir / "labels.csv", dir / "img"),
+                               "label 2000000000 is not a class index (at most 1000000 classes");
   }
   SUBCASE("ages binned into decades") {
     write_text(dir / "ages.csv", "name,age\n53_Jos\xc3\xa9_0001.png,53\na.png,14\nb.png,19\n\"c d.png\",62\n");

@@ -203,4 +203,5 @@ TEST_CASE("dropout and stochastic depth") {
   CHECK(mean(s).item() == doctest::Approx(1).epsilon(0.1));
   CHECK(stochastic_depth(x, 0.5, false).same(x));
   CHECK_THROWS_WITH_FRAGMENT(dropout(x, 1.5, true), "p must be");
+  CHECK_THROWS_WITH_FRAGMENT(stochastic_depth(scalar_tensor(1.0), 0.5, true), "got a 0-dim tensor");
 }

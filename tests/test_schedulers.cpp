@@ -144,6 +144,11 @@ TEST_CASE("clip_grad_norm_ edge cases") {
   p.set_grad(tensor({NAN, 1, 0}));
   CHECK_THROWS_WITH_FRAGMENT(clip_grad_norm_({p}, 1.0, 2, true), "is nan (not finite)");
   CHECK(std::isnan(clip_grad_norm_({p}, 1.0)));
+  // The infinity norm too, also when another gradient comes first (torch: nan).
+  Tensor q = zeros({1}, {.requires_grad = true});
+  q.set_grad(tensor({1}));
+  CHECK(std::isnan(clip_grad_norm_({q, p}, 100.0, INFINITY)));
+  CHECK_THROWS_WITH_FRAGMENT(clip_grad_norm_({q, p}, 100.0, INFINITY, true), "is nan (not finite)");
   CHECK_THROWS_WITH_FRAGMENT(clip_grad_norm_({p}, 1.0, 0), "norm_type must be positive");
 }
 

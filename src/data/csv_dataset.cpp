@@ -125,9 +125,15 @@ class CsvReader {
           fail(rows[i], "label ", numbers[i], " is out of range for ", options_.classes.size(), " classes");
       return options_.classes;
     }
+    // Numbers are class indices 0..max; one far beyond any real class count (a year typed in the
+    // label column, say) would make millions of class names.
+    constexpr int64_t kMaxClasses = 1000000;
+    const auto max_it = std::max_element(numbers.begin(), numbers.end());
+    if (*max_it >= kMaxClasses)
+      fail(rows[size_t(max_it - numbers.begin())], "label ", *max_it, " is not a class index (at most ", kMaxClasses,
+           " classes; labels are 0, 1, 2, ...)");
     std::vector<std::string> out;
-    const int64_t max_label = *std::max_element(numbers.begin(), numbers.end());
-    for (int64_t c = 0; c <= max_label; ++c) out.push_back(std::to_string(c));
+    for (int64_t c = 0; c <= *max_it; ++c) out.push_back(std::to_string(c));
     return out;
   }
 

@@ -42,6 +42,7 @@ uint64_t generation_of(const std::string& name, const std::string& stem) {
     return 0;
   const char* begin = name.data() + stem.size() + 1;
   const char* end = name.data() + name.size() - suffix.size();
+  if (*begin == '0') return 0;  // never written with leading zeros: "<stem>.007.safetensors" is a user's file
   uint64_t g = 0;
   const auto [ptr, ec] = std::from_chars(begin, end, g);
   return ec == std::errc() && ptr == end ? g : 0;
@@ -53,6 +54,20 @@ std::vector<std::pair<uint64_t, fs::path>> tensors_files(const CheckpointPaths& 
   for (const fs::directory_entry& e : fs::directory_iterator(paths.dir, ec)) {
     const uint64_t g = generation_of(e.path().filename().string(), paths.stem);
     if (g > 0) out.emplace_back(g, e.path());
+  }
+  return out;
+}
+
+// The temporary tensors files ("<stem>.N.safetensors.tmp") that saves killed mid-write left.
+std::vector<fs::path> leftover_temporaries(const CheckpointPaths& paths) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  const std::string tmp = ".tmp";
+  for (const fs::directory_entry& e : fs::directory_iterator(paths.dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > tmp.size() && name.compare(name.size() - tmp.size(), tmp.size(), tmp) == 0 &&
+        generation_of(name.substr(0, name.size() - tmp.size()), paths.stem) > 0)
+      out.push_back(e.path());
   }
   return out;
 }
@@ -95,6 +110,7 @@ CheckpointPaths checkpoint_paths(const std::string& path) {
 }
 
 CheckpointManifest write_checkpoint_tensors(const CheckpointPaths& paths, const TrainingState& state) {
+  MT_CHECK(state.epoch >= 0, "save_checkpoint: epoch ", state.epoch, " is negative");
   // The next generation is above every tensors file present, whichever save wrote it (a crashed
   // save may have left one the manifest does not name): an existing file is never overwritten.
   uint64_t generation = 1;
@@ -127,11 +143,12 @@ void write_checkpoint_manifest(const CheckpointPaths& paths, const CheckpointMan
   file.write(json.data(), json.size());
   file.commit();
   sync_folder(paths.dir, "save_checkpoint");
-  // Only now is the new pair complete; older tensors files (and any a crashed save left) go.
-  for (const auto& [g, old] : tensors_files(paths)) {
-    std::error_code ec;
+  // Only now is the new pair complete; older tensors files (and any a crashed save left, whole or
+  // as a temporary file) go.
+  std::error_code ec;
+  for (const auto& [g, old] : tensors_files(paths))
     if (g != manifest.generation) fs::remove(old, ec);
-  }
+  for (const fs::path& tmp : leftover_temporaries(paths)) fs::remove(tmp, ec);
 }
 
 }  // namespace internal

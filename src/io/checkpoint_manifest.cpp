@@ -53,21 +53,26 @@ class ManifestReader {
     fail("the manifest lacks '", name, "'");
   }
 
+  // Numbers are read back exactly as the writer writes them (std::to_chars): from_chars takes
+  // no leading space, '+' or hex, unlike strtoull and strtod, so a hand edit cannot slip through.
   uint64_t unsigned_text(const Json& v, const std::string& what) const {
     if (v.type != Json::Type::String) fail(what, " is not a string of digits");
-    errno = 0;
-    char* end = nullptr;
-    const unsigned long long x = std::strtoull(v.string.c_str(), &end, 10);
-    if (v.string.empty() || v.string[0] == '-' || *end != '\0' || errno == ERANGE)
+    const char* begin = v.string.data();
+    const char* end = begin + v.string.size();
+    uint64_t x = 0;
+    const auto [ptr, ec] = std::from_chars(begin, end, x);
+    if (v.string.empty() || ec != std::errc() || ptr != end)
       fail(what, " '", v.string, "' is not an unsigned 64-bit number");
-    return uint64_t(x);
+    return x;
   }
 
   double double_value(const Json& v, const std::string& what) const {
     if (v.type != Json::Type::String) fail(what, " is not a number written as a string");
-    char* end = nullptr;
-    const double x = std::strtod(v.string.c_str(), &end);
-    if (v.string.empty() || *end != '\0') fail(what, " '", v.string, "' is not a number");
+    const char* begin = v.string.data();
+    const char* end = begin + v.string.size();
+    double x = 0;
+    const auto [ptr, ec] = std::from_chars(begin, end, x);
+    if (v.string.empty() || ec != std::errc() || ptr != end) fail(what, " '", v.string, "' is not a number");
     return x;
   }
 
@@ -159,6 +164,7 @@ CheckpointManifest manifest_from_json(const std::string& text, const std::string
   if (crc < 0 || crc > int64_t(UINT32_MAX)) r.fail("'tensors_crc32' ", crc, " is not a 32-bit CRC");
   m.tensors_crc32 = uint32_t(crc);
   m.epoch = r.member(root, "epoch", Json::Type::Integer).integer;
+  if (m.epoch < 0) r.fail("'epoch' ", m.epoch, " is negative");
 
   for (const auto& [name, g] : r.member(root, "generators", Json::Type::Object).object) {
     if (g.type != Json::Type::Object) r.fail("generator ", json_quote(name), " is not an object");

@@ -53,6 +53,8 @@ Tensor LayerNorm::forward(const Tensor& x) { return layer_norm(x, weight, bias, 
 
 Tensor AdaptiveAvgPool2d::forward(const Tensor& x) {
   MT_CHECK(x.dim() == 4, "AdaptiveAvgPool2d: expects NHWC [N, H, W, C], got ", shape_str(x.shape()));
+  MT_CHECK(x.size(1) > 0 && x.size(2) > 0, "AdaptiveAvgPool2d: the map ", shape_str(x.shape()),
+           " has no pixels to average (H and W must be positive)");
   return mean(x, {1, 2}, true);
 }
 

@@ -1,28 +1,38 @@
 #include "minitorch/nn/module.hpp"
 
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "minitorch/autograd.hpp"
 
 namespace minitorch::nn {
 
+void Module::check_new_name(const std::string& name, const char* kind) const {
+  MT_CHECK(name.find('.') == std::string::npos && !name.empty(), "Module: invalid ", kind, " name '", name, "'");
+  bool taken = false;
+  for (const auto& [n, t] : parameters_) taken |= n == name;
+  for (const auto& [n, t] : buffers_) taken |= n == name;
+  for (const auto& [n, m] : children_) taken |= n == name;
+  MT_CHECK(!taken, "Module: a parameter, buffer or child named '", name, "' exists already (registering a ", kind, ")");
+}
+
 Tensor& Module::register_parameter(const std::string& name, Tensor t) {
-  MT_CHECK(name.find('.') == std::string::npos && !name.empty(), "Module: invalid parameter name '", name, "'");
+  check_new_name(name, "parameter");
   if (t.defined() && !t.requires_grad()) t.requires_grad_(true);
   parameters_.emplace_back(name, t);
   return parameters_.back().second;
 }
 
 Tensor& Module::register_buffer(const std::string& name, Tensor t) {
-  MT_CHECK(name.find('.') == std::string::npos && !name.empty(), "Module: invalid buffer name '", name, "'");
+  check_new_name(name, "buffer");
   buffers_.emplace_back(name, t);
   return buffers_.back().second;
 }
 
 void Module::add_child(const std::string& name, std::shared_ptr<Module> module) {
   MT_CHECK(module != nullptr, "Module: child '", name, "' is null");
-  for (const auto& [n, m] : children_) MT_CHECK(n != name, "Module: a child named '", name, "' exists already");
+  check_new_name(name, "child");
   children_.emplace_back(name, std::move(module));
 }
 
@@ -55,8 +65,14 @@ void Module::collect(const std::string& prefix, bool parameters, bool buffers, N
 }
 
 NamedTensors Module::named_parameters() const {
-  NamedTensors out;
-  collect("", true, false, out);
+  NamedTensors all, out;
+  collect("", true, false, all);
+  // A parameter shared by two layers (tied weights, one layer used twice) is listed once, under
+  // its first name, as PyTorch does: an optimizer would otherwise step it twice. state_dict()
+  // keeps every name.
+  std::set<const TensorImpl*> seen;
+  for (auto& [n, t] : all)
+    if (seen.insert(t.impl()).second) out.emplace_back(n, t);
   return out;
 }
 

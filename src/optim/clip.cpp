@@ -12,7 +12,10 @@ namespace {
 // The p-norm of a list of numbers; p = inf gives the largest absolute value.
 double norm_of(const std::vector<double>& values, double p) {
   double acc = 0;
-  for (double v : values) acc = std::isinf(p) ? std::max(acc, std::abs(v)) : acc + std::pow(std::abs(v), p);
+  for (double v : values) {
+    if (std::isnan(v)) return v;  // std::max would drop it: a NaN gradient makes the norm NaN
+    acc = std::isinf(p) ? std::max(acc, std::abs(v)) : acc + std::pow(std::abs(v), p);
+  }
   return std::isinf(p) ? acc : std::pow(acc, 1 / p);
 }
 

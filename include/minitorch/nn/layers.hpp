@@ -1,6 +1,11 @@
 #pragma once
 // The layers ConvNeXt needs, with PyTorch's names, parameter names, shapes and default inits.
 // Spatial activations are channels-last [N, H, W, C].
+//
+// A layer's `weight` and `bias` are handles to its registered parameters. To set their values,
+// write into them (`{ NoGradGuard g; layer.weight.copy_(w); }`): assigning another tensor to the
+// member (`layer.weight = w`), which re-registers it in PyTorch, here leaves parameters() and
+// state_dict() on the old tensor, so an optimizer would step a tensor forward() no longer uses.
 #include <array>
 #include <initializer_list>
 
@@ -48,7 +53,7 @@ class GELU : public Module {
 
 class Dropout : public Module {
  public:
-  explicit Dropout(double p = 0.5) : p(p) {}
+  explicit Dropout(double p = 0.5) : p(p) { MT_CHECK(p >= 0 && p <= 1, "Dropout: p must be in [0, 1], got ", p); }
   Tensor forward(const Tensor& x) override { return dropout(x, p, is_training()); }
   double p;
 };
@@ -56,7 +61,9 @@ class Dropout : public Module {
 // torchvision.ops.StochasticDepth in "row" mode: active in training only.
 class StochasticDepth : public Module {
  public:
-  explicit StochasticDepth(double p) : p(p) {}
+  explicit StochasticDepth(double p) : p(p) {
+    MT_CHECK(p >= 0 && p <= 1, "StochasticDepth: p must be in [0, 1], got ", p);
+  }
   Tensor forward(const Tensor& x) override { return stochastic_depth(x, p, is_training()); }
   double p;
 };

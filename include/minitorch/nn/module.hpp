@@ -64,6 +64,8 @@ class Module {
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> module);
   void collect(const std::string& prefix, bool parameters, bool buffers, NamedTensors& out) const;
+  // Throws unless `name` is a valid, unused name for a parameter, buffer or child.
+  void check_new_name(const std::string& name, const char* kind) const;
 
   NamedTensors parameters_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
