@@ -62,8 +62,8 @@ ConvNeXt::ConvNeXt(const ConvNeXtConfig& config) : config_(config) {
   for (size_t s = 0; s < dims.size(); ++s)
     MT_CHECK(config.depths[s] >= 0 && dims[s] > 0, "convnext: stage ", s, " needs depth >= 0 and width > 0, got ",
              config.depths[s], " and ", dims[s]);
-  MT_CHECK(config.stochastic_depth_prob >= 0 && config.stochastic_depth_prob < 1,
-           "convnext: stochastic_depth_prob must be in [0, 1), got ", config.stochastic_depth_prob);
+  MT_CHECK(config.stochastic_depth_prob >= 0 && config.stochastic_depth_prob <= 1,
+           "convnext: stochastic_depth_prob must be in [0, 1], got ", config.stochastic_depth_prob);
   features_ = register_module("features", std::make_shared<Sequential>());
   features_->push_back(std::make_shared<Sequential>(std::initializer_list<std::shared_ptr<Module>>{
       std::make_shared<Conv2d>(3, dims[0], std::array<int64_t, 2>{4, 4}, std::array<int64_t, 2>{4, 4}),

@@ -71,7 +71,8 @@ class ConvNeXt : public nn::Module {
 };
 
 // Initialises as torchvision does: trunc_normal(std 0.02) for Conv2d and Linear weights, zero
-// biases, LayerNorm weight 1 and bias 0, layer scale 1e-6 (the constructor already does this).
+// biases, LayerNorm weight 1 and bias 0, layer scale config().layer_scale (1e-6 by default; the
+// constructor already does all this).
 void init_convnext(ConvNeXt& model);
 
 }  // namespace minitorch::models

@@ -7,7 +7,8 @@
 //   timm         stem.{0,1}, stages.i.downsample.{0,1}, stages.i.blocks.j.{conv_dw,norm,mlp.fc1,mlp.fc2,
 //                gamma}, head.norm, head.fc
 //
-// Prefixes "model." / "state_dict." / "module." (wrappers and DataParallel) are removed first.
+// Prefixes "model." / "state_dict." / "module." / "_orig_mod." (wrappers, DataParallel,
+// torch.compile) are removed first, in any order and number.
 #include <string>
 #include <vector>
 

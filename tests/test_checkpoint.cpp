@@ -121,6 +121,21 @@ TEST_CASE("each save writes the next generation and removes the older tensors fi
   CHECK(load_checkpoint(dir.str()).epoch == 3);
 }
 
+TEST_CASE("a manifest named without a folder lives in the current folder") {
+  TempDir dir;
+  const fs::path previous = fs::current_path();
+  fs::current_path(dir.path());
+  const Run run = trained(1);
+  // Each save must see the last one's tensors file: "" as the folder listed none, so the second
+  // save rewrote x.1.safetensors, the file the live manifest names.
+  save_checkpoint("x.json", state_of(run, 1));
+  save_checkpoint("x.json", state_of(run, 2));
+  const auto files = files_in(dir.path());
+  fs::current_path(previous);
+  CHECK(files == std::vector<std::string>{"x.2.safetensors", "x.json"});
+  CHECK(load_checkpoint(dir / "x.json").epoch == 2);
+}
+
 TEST_CASE("a save interrupted at any point leaves the previous checkpoint loadable") {
   TempDir dir;
   const Run run = trained(1);
@@ -128,8 +143,12 @@ TEST_CASE("a save interrupted at any point leaves the previous checkpoint loadab
   save_checkpoint(dir.str(), first);
   const internal::CheckpointPaths paths = internal::checkpoint_paths(dir.str());
 
-  // Killed while writing the tensors file: a partial temporary file.
+  // Killed while writing the tensors file: a partial temporary file (and one of a generation
+  // whose tensors file was later deleted by hand, which no save would write over).
   write_text(dir / "checkpoint.2.safetensors.tmp", "partial");
+  write_text(dir / "checkpoint.9.safetensors.tmp", "partial");
+  write_text(dir / "checkpoint.09.safetensors.tmp", "not ours");
+  write_text(dir / "other.3.safetensors.tmp", "not ours");
   check_same(load_checkpoint(dir.str()), first);
 
   // Killed between the two writes: the new tensors file is complete, the manifest still old.
@@ -151,7 +170,10 @@ TEST_CASE("a save interrupted at any point leaves the previous checkpoint loadab
   CHECK(std::count(files.begin(), files.end(), "checkpoint.3.safetensors") == 1);
   CHECK(std::count(files.begin(), files.end(), "checkpoint.2.safetensors") == 0);
   CHECK(std::count(files.begin(), files.end(), "checkpoint.1.safetensors") == 0);
-  CHECK(std::count(files.begin(), files.end(), "checkpoint.2.safetensors.tmp") == 0);  // the partial one too
+  CHECK(std::count(files.begin(), files.end(), "checkpoint.2.safetensors.tmp") == 0);  // the partial ones too
+  CHECK(std::count(files.begin(), files.end(), "checkpoint.9.safetensors.tmp") == 0);
+  CHECK(std::count(files.begin(), files.end(), "checkpoint.09.safetensors.tmp") == 1);
+  CHECK(std::count(files.begin(), files.end(), "other.3.safetensors.tmp") == 1);
   // A user's file that only looks like a generation (leading zeros: never written) stays.
   write_text(dir / "checkpoint.007.safetensors", "mine");
   save_checkpoint(dir.str(), second);
@@ -242,5 +264,8 @@ TEST_CASE("a state that cannot be written fails before any file is touched") {
   TrainingState s = state_of(trained(1), 1);
   s.metrics["bad \xff name"] = {1};
   CHECK_THROWS_WITH_FRAGMENT(save_checkpoint(dir / "ck", s), "metric name");
-  CHECK(files_in(dir / "ck").empty());
+  CHECK_FALSE(fs::exists(dir / "ck"));  // not even the folder
+  TrainingState negative = state_of(trained(1), -1);
+  CHECK_THROWS_WITH_FRAGMENT(save_checkpoint(dir / "ck", negative), "save_checkpoint: epoch -1 is negative");
+  CHECK_FALSE(fs::exists(dir / "ck"));
 }

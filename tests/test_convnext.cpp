@@ -155,7 +155,7 @@ TEST_CASE("replace_head, train/eval and bad input") {
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "missing keys: features.0.0.bias");
   CHECK_THROWS_WITH_FRAGMENT(model.load_state_dict(bad), "unexpected keys: extra.weight");
   CHECK_THROWS_WITH_FRAGMENT(ConvNeXt({{1, -1, 1, 1}, {8, 8, 8, 8}, 10}), "stage 1 needs depth >= 0 and width > 0");
-  CHECK_THROWS_WITH_FRAGMENT(ConvNeXt({{1, 1, 1, 1}, {8, 8, 8, 8}, 10, 1.5}), "stochastic_depth_prob must be in [0, 1)");
+  CHECK_THROWS_WITH_FRAGMENT(ConvNeXt({{1, 1, 1, 1}, {8, 8, 8, 8}, 10, 1.5}), "stochastic_depth_prob must be in [0, 1]");
   // A new head takes the model's device and dtype.
   model.to(kFloat64);
   model.replace_head(3);

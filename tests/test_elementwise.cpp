@@ -204,4 +204,5 @@ TEST_CASE("dropout and stochastic depth") {
   CHECK(stochastic_depth(x, 0.5, false).same(x));
   CHECK_THROWS_WITH_FRAGMENT(dropout(x, 1.5, true), "p must be");
   CHECK_THROWS_WITH_FRAGMENT(stochastic_depth(scalar_tensor(1.0), 0.5, true), "got a 0-dim tensor");
+  CHECK(stochastic_depth(scalar_tensor(1.0), 0.5, false).item() == 1);  // eval: the input, as torchvision
 }

@@ -173,6 +173,8 @@ TEST_CASE("bad .mat files give one Error naming the file and what was expected")
         } catch (const Error& e) {
           CHECK_MESSAGE(std::string(e.what()).find(flipped) != std::string::npos, e.what());
         }
+        // Every identifier the reader opened is closed again, on the error paths too.
+        CHECK(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) == 0);
       }
     }
   }

@@ -148,6 +148,8 @@ TEST_CASE("clip_grad_norm_ edge cases") {
   Tensor q = zeros({1}, {.requires_grad = true});
   q.set_grad(tensor({1}));
   CHECK(std::isnan(clip_grad_norm_({q, p}, 100.0, INFINITY)));
+  q.set_grad(tensor({1}));  // (the call above scaled both by NaN)
+  p.set_grad(tensor({NAN, 1, 0}));
   CHECK_THROWS_WITH_FRAGMENT(clip_grad_norm_({q, p}, 100.0, INFINITY, true), "is nan (not finite)");
   CHECK_THROWS_WITH_FRAGMENT(clip_grad_norm_({p}, 1.0, 0), "norm_type must be positive");
 }

@@ -125,8 +125,8 @@ class CsvReader {
           fail(rows[i], "label ", numbers[i], " is out of range for ", options_.classes.size(), " classes");
       return options_.classes;
     }
-    // Numbers are class indices 0..max; one far beyond any real class count (a year typed in the
-    // label column, say) would make millions of class names.
+    // Numbers are class indices 0..max; one far beyond any real class count (an id or a file
+    // size in the label column, say) would make that many class names.
     constexpr int64_t kMaxClasses = 1000000;
     const auto max_it = std::max_element(numbers.begin(), numbers.end());
     if (*max_it >= kMaxClasses)

@@ -99,7 +99,9 @@ CheckpointPaths checkpoint_paths(const std::string& path) {
   const fs::path given(path);
   if (given.extension() == ".json") {
     p.manifest = given;
-    p.dir = given.parent_path();
+    // A bare "run.json" lives in the current folder: "" would list no files (so a save would
+    // reuse generation 1 and replace the live tensors file) and remove none.
+    p.dir = given.has_parent_path() ? given.parent_path() : fs::path(".");
     p.stem = given.stem().string();
   } else {
     p.dir = given;
@@ -110,7 +112,6 @@ CheckpointPaths checkpoint_paths(const std::string& path) {
 }
 
 CheckpointManifest write_checkpoint_tensors(const CheckpointPaths& paths, const TrainingState& state) {
-  MT_CHECK(state.epoch >= 0, "save_checkpoint: epoch ", state.epoch, " is negative");
   // The next generation is above every tensors file present, whichever save wrote it (a crashed
   // save may have left one the manifest does not name): an existing file is never overwritten.
   uint64_t generation = 1;
@@ -155,15 +156,16 @@ void write_checkpoint_manifest(const CheckpointPaths& paths, const CheckpointMan
 
 void save_checkpoint(const std::string& path, const TrainingState& state) {
   const internal::CheckpointPaths paths = internal::checkpoint_paths(path);
-  std::error_code ec;
-  if (!paths.dir.empty()) fs::create_directories(paths.dir, ec);
-  MT_CHECK(!ec, "save_checkpoint: cannot create folder '", paths.dir.string(), "': ", ec.message());
-  // The manifest is a string first, so a bad name fails before anything is written.
+  // The manifest is a string first, so a bad name or epoch fails before anything is written.
+  MT_CHECK(state.epoch >= 0, "save_checkpoint: epoch ", state.epoch, " is negative");
   internal::CheckpointManifest probe;
   probe.generators = state.generators;
   probe.metrics = state.metrics;
   probe.info = state.info;
   (void)internal::manifest_to_json(probe);
+  std::error_code ec;
+  fs::create_directories(paths.dir, ec);
+  MT_CHECK(!ec, "save_checkpoint: cannot create folder '", paths.dir.string(), "': ", ec.message());
   internal::write_checkpoint_manifest(paths, internal::write_checkpoint_tensors(paths, state));
 }
 

@@ -185,8 +185,8 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
 
 Tensor stochastic_depth(const Tensor& x, double p, bool training, Generator* gen) {
   MT_CHECK(p >= 0 && p <= 1, "stochastic_depth: p must be in [0, 1], got ", p);
-  MT_CHECK(x.dim() >= 1, "stochastic_depth: expected a batch (dim 0 is the sample), got a 0-dim tensor");
   if (!training || p == 0) return x;
+  MT_CHECK(x.dim() >= 1, "stochastic_depth: expected a batch (dim 0 is the sample), got a 0-dim tensor");
   Shape noise_shape(size_t(x.dim()), 1);
   noise_shape[0] = x.size(0);
   // torchvision: noise = bernoulli(1 - p) per sample, divided by (1 - p) when it survives.

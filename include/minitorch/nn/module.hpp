@@ -26,7 +26,9 @@ class Module {
   virtual Tensor forward(const Tensor& x) = 0;
   Tensor operator()(const Tensor& x) { return forward(x); }
 
-  NamedTensors named_parameters() const;  // recursive, in registration order
+  // Recursive, in registration order; a tensor shared by two layers is listed once, under its
+  // first name (as PyTorch does; an optimizer would step it twice). state_dict() keeps every name.
+  NamedTensors named_parameters() const;
   std::vector<Tensor> parameters() const;
   NamedTensors named_buffers() const;
   // Parameters and buffers (torch's state_dict): the tensors themselves, not copies.
