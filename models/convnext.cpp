@@ -120,6 +120,7 @@ void ConvNeXt::replace_head(int64_t num_classes) {
 }
 
 double ConvNeXt::forward_macs(int64_t size) const {
+  MT_CHECK(size > 0, "convnext: forward_macs needs a positive image size, got ", size);
   double macs = 0;
   int64_t hw = (size / 4) * (size / 4);
   macs += double(hw) * 48 * double(config_.dims[0]);  // stem

@@ -192,6 +192,12 @@ TEST_CASE("a layer used twice lists its parameters once, as PyTorch does; names 
   CHECK_THROWS_WITH_FRAGMENT(Twice(), "a parameter, buffer or child named 'w' exists already (registering a buffer)");
   CHECK_THROWS_WITH_FRAGMENT(nn::Dropout(1.5), "Dropout: p must be in [0, 1], got 1.5");
   CHECK_THROWS_WITH_FRAGMENT(nn::AdaptiveAvgPool2d()(zeros({1, 0, 0, 4})), "has no pixels to average");
+  nn::Linear layer(2, 2);
+  CHECK_THROWS_WITH_FRAGMENT(layer.to(kBFloat16), "expects float32 or float64, got bfloat16");
+  nn::NamedTensors undefined = layer.state_dict();
+  undefined[0].second = Tensor();
+  CHECK_THROWS_WITH_FRAGMENT(layer.load_state_dict(undefined), "weight: checkpoint holds an undefined tensor");
+  CHECK_THROWS_WITH_FRAGMENT(ConvNeXt({{1, 1, 1, 1}, {8, 8, 8, 8}, 10}).forward_macs(0), "positive image size");
 }
 
 namespace {

@@ -103,6 +103,8 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
     auto it = given.find(name);
     if (it == given.end()) {
       missing.push_back(name);
+    } else if (!it->second.defined()) {
+      mismatched.push_back(name + ": checkpoint holds an undefined tensor");
     } else if (it->second.shape() != t.shape()) {
       mismatched.push_back(name + ": checkpoint " + shape_str(it->second.shape()) + ", model " + shape_str(t.shape()));
     }
@@ -172,7 +174,10 @@ void Module::to(Device device) {
 }
 
 void Module::to(DType dtype) {
-  MT_CHECK(is_floating(dtype), "Module::to: expects a floating dtype, got ", dtype_name(dtype));
+  // The layers compute in float32 or float64; bf16 products come from AutocastGuard, with the
+  // weights kept in float32 (master weights), as under torch.autocast.
+  MT_CHECK(dtype == kFloat32 || dtype == kFloat64, "Module::to: expects float32 or float64, got ", dtype_name(dtype),
+           " (for bf16 products, keep float32 weights and use AutocastGuard)");
   NoGradGuard no_grad;
   for (auto& [name, t] : state_dict())
     if (is_floating(t.dtype()) && t.dtype() != dtype) swap_data(t, t.to(dtype));
