@@ -43,12 +43,6 @@ inline void write_text(const std::string& path, const std::string& text) {
   REQUIRE(out.good());
 }
 
-inline std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // A uint8 [h, w, 3] image of seeded noise.
 inline mt::Tensor noise_image(int64_t h, int64_t w, uint64_t seed) {
   mt::Generator gen(seed);

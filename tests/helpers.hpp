@@ -3,12 +3,21 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <sstream>
 
 #include "minitorch/minitorch.hpp"
 
 namespace mt = minitorch;
+
+// A whole file's bytes ("" when it cannot be opened).
+inline std::string file_contents(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 // CHECK that two tensors have the same shape and close values (|a - b| <= atol + rtol |b|).
 inline void check_close(const mt::Tensor& actual, const mt::Tensor& expected, double rtol = 1e-6, double atol = 1e-8) {

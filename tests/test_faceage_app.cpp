@@ -27,11 +27,6 @@ using namespace mt;
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 struct RunResult {
   int status;
   std::string out, err;
@@ -40,7 +35,7 @@ struct RunResult {
 RunResult run(const std::string& args) {
   const std::string out = "/tmp/faceage_test_stdout.txt", err = "/tmp/faceage_test_stderr.txt";
   const int status = std::system((std::string(FACEAGE_BINARY) + " " + args + " >" + out + " 2>" + err).c_str());
-  return {WEXITSTATUS(status), read_all(out), read_all(err)};
+  return {WEXITSTATUS(status), file_contents(out), file_contents(err)};
 }
 
 // A tiny synthetic set, prepared and split: 6 age groups of 10 images (8 train, 2 val).
@@ -78,7 +73,7 @@ std::string images_loaded_in_chromium(const fs::path& report, const fs::path& sc
   for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
     if (fs::exists(candidate)) browser = candidate;
   if (!browser) return "";
-  std::string html = read_all(report);
+  std::string html = file_contents(report);
   const size_t body_end = html.rfind("</body>");
   REQUIRE(body_end != std::string::npos);
   html.insert(body_end,
@@ -97,7 +92,7 @@ std::string images_loaded_in_chromium(const fs::path& report, const fs::path& sc
   const int shot = std::system(
       (flags + "--screenshot=" + screenshot.string() + " file://" + report.string() + " >/dev/null 2>&1").c_str());
   CHECK(shot == 0);
-  const std::string rendered = read_all(dom);
+  const std::string rendered = file_contents(dom);
   const size_t at = rendered.find("data-images-loaded=\"");
   fs::remove(page);
   if (at == std::string::npos) return "no result";
@@ -141,10 +136,10 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
     CHECK(std::find(known.begin(), known.end(), entry.path()) != known.end());
   }
   const std::string bom = "\xEF\xBB\xBF";
-  const std::string loss_csv = read_all(out / "convnext_loss_acc.csv");
+  const std::string loss_csv = file_contents(out / "convnext_loss_acc.csv");
   CHECK(loss_csv.rfind(bom + ",train_losses,train_accuracies,val_losses,val_accuracies\n0,", 0) == 0);
   CHECK(std::count(loss_csv.begin(), loss_csv.end(), '\n') == 3);
-  const std::string pred_csv = read_all(out / "pred_acctual.csv");
+  const std::string pred_csv = file_contents(out / "pred_acctual.csv");
   CHECK(pred_csv.rfind(bom + ",epoch,pred,acctual\n0,1,", 0) == 0);
   for (const char* png : {"convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png", "convnext_pca.png",
                           "convnext_tsne.png"}) {
@@ -160,7 +155,7 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
     CHECK(f.at("1").dtype() == kInt64);
     CHECK(f.at("1").size(0) == f.at("0").size(0));
   }
-  CHECK(read_all(out / "convnext_tsne.csv").rfind("x,y,label\n", 0) == 0);
+  CHECK(file_contents(out / "convnext_tsne.csv").rfind("x,y,label\n", 0) == 0);
   if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
     const std::string check = "/usr/bin/python3 -c \"import torch; f, l = torch.load('" +
                               (out / "convnext_val_features.pth").string() +
@@ -172,7 +167,7 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
 
   // report.html (written by train, its projection figures filled in by plot) shows every figure
   // in a real browser.
-  const std::string report = read_all(out / "report.html");
+  const std::string report = file_contents(out / "report.html");
   for (const char* png : {"convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png", "convnext_pca.png",
                           "convnext_tsne.png"})
     CHECK(report.find(std::string("<img src=\"") + png + "\"") != std::string::npos);
@@ -222,7 +217,7 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
         std::string::npos);
   // embed wrote the class names beside the features, and plot named its legend with them.
   for (const char* split : {"train", "val"})
-    CHECK(read_all(out / (std::string("convnext_") + split + "_features.classes.txt")) == "10s\n20s\n30s\n40s\n50s\n60s\n");
+    CHECK(file_contents(out / (std::string("convnext_") + split + "_features.classes.txt")) == "10s\n20s\n30s\n40s\n50s\n60s\n");
 
   // --resume continues from the checkpoint: one more epoch on top of the two, this one under
   // bf16 autocast (--amp bf16), which needs nothing from the checkpoint.
@@ -416,7 +411,7 @@ TEST_CASE("Ctrl-C during training leaves a checkpoint that --resume continues fr
   REQUIRE(checkpoint_written);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
-  const std::string err = read_all(root / "first.err");
+  const std::string err = file_contents(root / "first.err");
   CAPTURE(err);
   CHECK(err.find("faceage: error: interrupted during epoch ") == 0);
   CHECK(err.find("continue with --resume") != std::string::npos);
@@ -433,7 +428,7 @@ TEST_CASE("Ctrl-C during training leaves a checkpoint that --resume continues fr
   CHECK(resumed.find("Epoch " + std::to_string(done + 1) + "/" + std::to_string(done + 1) + "\n") != std::string::npos);
   CHECK(resumed.find("Epoch 1/") == std::string::npos);
   CHECK(fs::exists(out / "metrics.json"));
-  const std::string loss_csv = read_all(out / "convnext_loss_acc.csv");
+  const std::string loss_csv = file_contents(out / "convnext_loss_acc.csv");
   CHECK(std::count(loss_csv.begin(), loss_csv.end(), '\n') == done + 2);  // header + one row per epoch
   fs::remove_all(root);
 }

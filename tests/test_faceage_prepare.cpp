@@ -16,11 +16,6 @@ void write_file(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-std::string read_file_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The files below `dir`, without the records of the runs (.faceage-prepare, .faceage-split).
 size_t files_below(const fs::path& dir) {
   size_t n = 0;
@@ -35,6 +30,16 @@ fs::path fresh(const char* name) {
   fs::remove_all(root);
   fs::create_directories(root);
   return root;
+}
+
+// root/sorted/10s and 20s with `per_group` images each, and split options from there to root/split.
+faceage::SplitOptions sorted_groups(const fs::path& root, int per_group) {
+  for (const char* group : {"10s", "20s"})
+    for (int i = 0; i < per_group; ++i) write_file(root / "sorted" / group / (std::to_string(i) + ".jpg"), group);
+  faceage::SplitOptions o;
+  o.in_dir = (root / "sorted").string();
+  o.out_dir = (root / "split").string();
+  return o;
 }
 
 }  // namespace
@@ -133,27 +138,19 @@ TEST_CASE("prepare: an earlier run's folders are refused or replaced, the user's
 
 TEST_CASE("prepare and split: the output of an interrupted run is refused by the next step") {
   const fs::path root = fresh("faceage_interrupted_test");
-  for (const char* group : {"10s", "20s"})
-    for (int i = 0; i < 3; ++i) write_file(root / "sorted" / group / (std::to_string(i) + ".jpg"), group);
-  faceage::SplitOptions o;
-  o.in_dir = (root / "sorted").string();
-  o.out_dir = (root / "split").string();
+  faceage::SplitOptions o = sorted_groups(root, 3);
   // A record without its last line: as prepare leaves it when stopped while copying.
   write_file(root / "sorted" / ".faceage-prepare", "10s\n20s\n");
   CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "is the output of a faceage prepare that did not finish");
   write_file(root / "sorted" / ".faceage-prepare", "10s\n20s\n# complete\n");
   faceage::split(o);
-  CHECK(read_file_text(root / "split" / ".faceage-split") == "train\nval\n# complete\n");
+  CHECK(file_contents(root / "split" / ".faceage-split") == "train\nval\n# complete\n");
   fs::remove_all(root);
 }
 
 TEST_CASE("split: both sides keep images, the output stays out of the input, an earlier run is refused") {
   const fs::path root = fresh("faceage_split_test");
-  for (const char* group : {"10s", "20s"})
-    for (int i = 0; i < 4; ++i) write_file(root / "sorted" / group / (std::to_string(i) + ".jpg"), group);
-  faceage::SplitOptions o;
-  o.in_dir = (root / "sorted").string();
-  o.out_dir = (root / "split").string();
+  faceage::SplitOptions o = sorted_groups(root, 4);
   o.val_fraction = 0.9;  // ceil(4 * 0.9) = 4 for validation, none to train on
   CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "--val-fraction 0.9 leaves no training image of the 4 in");
   CHECK_FALSE(fs::exists(root / "split"));  // checked before anything is written

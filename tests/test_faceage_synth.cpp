@@ -31,16 +31,11 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // Every file under `dir` (relative name -> bytes).
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
   std::map<std::string, std::string> files;
   for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).string()] = read_bytes(entry.path());
+    if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).string()] = file_contents(entry.path());
   return files;
 }
 
@@ -259,7 +254,7 @@ TEST_CASE("faceage synth: the .mat's bytes depend on the plan only; failures nam
   faceage::synth::write_cacd_meta((dir.path / "a.mat").string(), plan);
   faceage::synth::write_cacd_meta((dir.path / "b.mat").string(), plan);
   CHECK(snapshot(dir.path).size() == 2);  // no temporary files left
-  CHECK(read_bytes(dir.path / "a.mat") == read_bytes(dir.path / "b.mat"));
+  CHECK(file_contents(dir.path / "a.mat") == file_contents(dir.path / "b.mat"));
   CHECK_THROWS_WITH_FRAGMENT(faceage::synth::write_cacd_meta((dir.path / "no" / "c.mat").string(), plan), "c.mat");
 
   // Names with accents and apostrophes come back from the file as they went in.

@@ -2,9 +2,8 @@
 // fields are looked up by name.
 #include <matio.h>
 
-#include <cstring>
+#include <algorithm>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <mutex>
 
@@ -136,19 +135,23 @@ std::vector<std::string> strings(matvar_t* v, const std::string& where, const st
 // zeros (the last name loses its end without a word), so every element must fit in the file:
 // checked here first. Fewer than 8 bytes after the last element are ignored, as matio does.
 void check_complete(const std::string& path, const std::string& where) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-  MT_CHECK(bytes.size() >= 128, where, ": too short for a MATLAB v5 header");
-  const bool swapped = bytes[126] == 'M' && bytes[127] == 'I';  // written on the other endianness
-  const auto word = [&](size_t at) {
-    uint32_t w;
-    std::memcpy(&w, bytes.data() + at, 4);
-    return swapped ? __builtin_bswap32(w) : w;
+  // Only the header's end and each 8-byte tag are read: the tags say where the next one starts.
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const auto size = uint64_t(std::max<std::streamoff>(in.tellg(), 0));
+  MT_CHECK(in.good() && size >= 128, where, ": too short for a MATLAB v5 header");
+  const auto read_at = [&](uint64_t at, char* out, std::streamsize n) {
+    in.seekg(std::streamoff(at));
+    MT_CHECK(in.read(out, n).good(), where, ": cannot read byte ", at);
   };
-  for (size_t at = 128; bytes.size() - at >= 8;) {
-    const uint64_t count = word(at + 4);
-    MT_CHECK(count <= bytes.size() - at - 8, where, ": truncated (the element at byte ", at, " holds ", count,
-             " bytes, the file ends ", bytes.size() - at - 8, " bytes after its tag)");
+  char endian[2];
+  read_at(126, endian, 2);
+  const bool swapped = endian[0] == 'M' && endian[1] == 'I';  // written on the other endianness
+  for (uint64_t at = 128; size - at >= 8;) {
+    uint32_t tag[2];
+    read_at(at, reinterpret_cast<char*>(tag), 8);
+    const uint64_t count = swapped ? __builtin_bswap32(tag[1]) : tag[1];
+    MT_CHECK(count <= size - at - 8, where, ": truncated (the element at byte ", at, " holds ", count,
+             " bytes, the file ends ", size - at - 8, " bytes after its tag)");
     at += 8 + count;
   }
 }
