@@ -33,10 +33,22 @@ std::unique_ptr<models::ConvNeXt> load_model(const std::string& arch, const std:
   return model;
 }
 
+// "a 6-class head", "no classifier head"
+std::string head_description(int64_t classes) {
+  return classes < 0 ? "no classifier head" : "a " + std::to_string(classes) + "-class head";
+}
+
 int predict(const std::string& arch, const std::string& weights, int64_t topk, bool json,
             const std::vector<std::string>& images, const std::string& device_name) {
   const Device device = models::pick_device(device_name);
-  auto model = load_model(arch, weights, models::read_weights_file(weights), 1000);
+  const nn::NamedTensors checkpoint = models::read_weights_file(weights);
+  // Loading would keep a fresh, random head in place of another one: the classes printed would
+  // mean nothing.
+  const int64_t head = models::head_classes(checkpoint);
+  MT_CHECK(head == 1000, "predict: '", weights, "' has ", head_description(head),
+           "; predict names ImageNet's 1000 classes, so it needs an ImageNet checkpoint (a fine-tuned model "
+           "predicts with the program that trained it, e.g. faceage predict)");
+  auto model = load_model(arch, weights, checkpoint, 1000);
   model->to(device);
   model->eval();
   const auto preprocess = models::imagenet_eval_preset();
@@ -52,7 +64,9 @@ int predict(const std::string& arch, const std::string& weights, int64_t topk, b
 
 int convert(const std::string& arch, const std::string& in, const std::string& out) {
   const auto checkpoint = models::read_weights_file(in);
-  const int64_t head = models::head_classes(checkpoint), classes = head > 0 ? head : 1000;
+  const int64_t classes = models::head_classes(checkpoint);
+  MT_CHECK(classes > 0, "convert: '", in, "' has ", head_description(classes),
+           "; minitorch's ConvNeXt files hold a whole model, so only a checkpoint with its classifier converts");
   auto model = load_model(arch, in, checkpoint, classes);
   models::save_convnext_weights(out, *model, arch);
   std::fprintf(stderr, "convnext: wrote %s (%s, %lld classes, torchvision names)\n", out.c_str(), arch.c_str(),

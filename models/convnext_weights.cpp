@@ -87,9 +87,46 @@ std::string rename(CheckpointLayout layout, const std::string& name) {
 
 }  // namespace
 
-nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, CheckpointLayout* detected) {
+namespace {
+
+// Training checkpoints keep the weights in one entry beside others (the optimizer's state, an EMA
+// copy, the loss scaler): {'model': ..., 'optimizer': ..., 'model_ema': ...} in the official
+// ConvNeXt code, {'state_dict': ..., 'state_dict_ema': ...} in timm's. The entries that hold
+// weights, in the order they are preferred (the EMA copy only when there is no other).
+constexpr const char* kWeightEntries[] = {"model", "state_dict", "model_ema", "state_dict_ema"};
+
+bool in_entry(const std::string& name, const std::string& entry) {
+  return name.size() > entry.size() && name.compare(0, entry.size(), entry) == 0 && name[entry.size()] == '.';
+}
+
+// The tensors of the preferred weights entry, its prefix removed, when the checkpoint has one;
+// the entry and the entries left out beside it go to `source`.
+nn::NamedTensors select_weights_entry(const nn::NamedTensors& checkpoint, CheckpointSource& source) {
+  for (const std::string entry : kWeightEntries) {
+    const auto inside = [&](const auto& named) { return in_entry(named.first, entry); };
+    if (std::none_of(checkpoint.begin(), checkpoint.end(), inside)) continue;
+    nn::NamedTensors kept;
+    for (const auto& [name, t] : checkpoint) {
+      if (in_entry(name, entry)) {
+        kept.emplace_back(name.substr(entry.size() + 1), t);
+        continue;
+      }
+      const std::string top = name.substr(0, name.find('.'));
+      if (std::find(source.ignored.begin(), source.ignored.end(), top) == source.ignored.end())
+        source.ignored.push_back(top);
+    }
+    if (!source.ignored.empty()) source.entry = entry;  // {'model': weights} alone is just wrapped
+    return kept;
+  }
+  return checkpoint;
+}
+
+}  // namespace
+
+nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, CheckpointSource* source) {
+  CheckpointSource found;
   nn::NamedTensors stripped;
-  for (const auto& [n, t] : checkpoint) stripped.emplace_back(strip_wrappers(n), t);
+  for (const auto& [n, t] : select_weights_entry(checkpoint, found)) stripped.emplace_back(strip_wrappers(n), t);
   CheckpointLayout layout;
   if (has_key(stripped, "features.0.0.weight")) layout = CheckpointLayout::TorchVision;
   else if (has_key(stripped, "downsample_layers.0.0.weight")) layout = CheckpointLayout::Official;
@@ -100,7 +137,8 @@ nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, Checkp
     detail::fail("convnext weights: the keys match no known ConvNeXt layout (torchvision, official, timm);",
                  " the checkpoint starts with: ", some.empty() ? "(no tensors)" : some);
   }
-  if (detected) *detected = layout;
+  found.layout = layout;
+  if (source) *source = found;
   nn::NamedTensors out;
   std::vector<std::string> unknown;
   for (const auto& [n, t] : stripped) {
@@ -192,32 +230,36 @@ std::string convnext_variant_name(const ConvNeXtConfig& config) {
 
 LoadReport load_convnext_weights(ConvNeXt& model, const nn::NamedTensors& checkpoint) {
   LoadReport report;
-  nn::NamedTensors state = to_torchvision_names(checkpoint, &report.layout);
+  nn::NamedTensors state = to_torchvision_names(checkpoint, &report.source);
   if (const auto theirs = architecture_of(state)) {
     const ConvNeXtConfig& mine = model.config();
     MT_CHECK(theirs->depths == mine.depths && theirs->dims == mine.dims, "convnext weights: the checkpoint is ",
              describe(*theirs), ", the model is ", describe(mine));
   }
+  const auto in_head = [](const auto& named) { return named.first.rfind("classifier.2.", 0) == 0; };
   const int64_t head_classes = classifier_rows(state);
-  if (head_classes >= 0 && head_classes != model.config().num_classes) {
-    nn::NamedTensors without_head;
-    for (auto& [n, t] : state)
-      if (n.rfind("classifier.2.", 0) != 0) without_head.emplace_back(n, t);
-    state = std::move(without_head);
-    report.head_skipped = true;
-  }
-  nn::NamedTensors mine = model.state_dict();
-  if (report.head_skipped) {
-    // Keep the model's own head: load everything else strictly.
-    for (auto& [n, t] : mine)
-      if (n.rfind("classifier.2.", 0) == 0) state.emplace_back(n, t.detach().clone());
+  const int64_t classes = model.config().num_classes;
+  // A headless checkpoint (timm's num_classes=0, a backbone for fine-tuning) and one whose head has
+  // another class count both leave the model's own head in place; everything else loads strictly.
+  report.head_missing = std::none_of(state.begin(), state.end(), in_head);
+  report.head_skipped = head_classes >= 0 && head_classes != classes;
+  if (report.head_missing || report.head_skipped) {
+    std::erase_if(state, in_head);
+    for (const auto& named : model.state_dict())
+      if (in_head(named)) state.emplace_back(named.first, named.second.detach().clone());
   }
   model.load_state_dict(state, true);
-  report.message = std::string("loaded ") + layout_name(report.layout) + " weights" +
-                   (report.head_skipped ? " (classifier head of " + std::to_string(head_classes) +
-                                              " classes skipped: the model keeps its new " +
-                                              std::to_string(model.config().num_classes) + "-class head)"
-                                        : "");
+
+  report.message = std::string("loaded ") + layout_name(report.source.layout) + " weights";
+  if (!report.source.entry.empty()) {
+    std::string ignored;
+    for (const std::string& e : report.source.ignored) ignored += (ignored.empty() ? "" : ", ") + e;
+    report.message += " from the checkpoint's '" + report.source.entry + "' entry (left out: " + ignored + ")";
+  }
+  const std::string keeps = ": the model keeps its new " + std::to_string(classes) + "-class head)";
+  if (report.head_skipped)
+    report.message += " (classifier head of " + std::to_string(head_classes) + " classes skipped" + keeps;
+  if (report.head_missing) report.message += " (the checkpoint has no classifier head" + keeps;
   return report;
 }
 

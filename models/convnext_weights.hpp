@@ -7,8 +7,10 @@
 //   timm         stem.{0,1}, stages.i.downsample.{0,1}, stages.i.blocks.j.{conv_dw,norm,mlp.fc1,mlp.fc2,
 //                gamma}, head.norm, head.fc
 //
+// A training checkpoint's weights entry is taken first, the rest left out: "model" (then
+// "state_dict", "model_ema", "state_dict_ema") beside "optimizer", "model_ema" and the like.
 // Prefixes "model." / "state_dict." / "module." / "_orig_mod." (wrappers, DataParallel,
-// torch.compile) are removed first, in any order and number.
+// torch.compile) are then removed, in any order and number.
 #include <string>
 #include <vector>
 
@@ -21,19 +23,28 @@ namespace minitorch::models {
 enum class CheckpointLayout { TorchVision, Official, Timm };
 const char* layout_name(CheckpointLayout layout);
 
+// Where a checkpoint's weights were found.
+struct CheckpointSource {
+  CheckpointLayout layout = CheckpointLayout::TorchVision;
+  std::string entry;                 // the training checkpoint's weights entry ("model"), "" for the whole file
+  std::vector<std::string> ignored;  // the entries left out beside it ("optimizer", "model_ema")
+};
+
 // Detects the layout from the keys and renames every tensor to torchvision's names (layer scales
 // [dim] become [dim, 1, 1]). Keys that belong to no layer (e.g. num_batches_tracked) are an error
 // naming them; so is a set of keys in no known layout.
-nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, CheckpointLayout* detected = nullptr);
+nn::NamedTensors to_torchvision_names(const nn::NamedTensors& checkpoint, CheckpointSource* source = nullptr);
 
 struct LoadReport {
-  CheckpointLayout layout = CheckpointLayout::TorchVision;
+  CheckpointSource source;
   bool head_skipped = false;  // the checkpoint's classifier had another class count
+  bool head_missing = false;  // the checkpoint has no classifier (a headless backbone)
   std::string message;        // one line for the user
 };
 
 // Loads a checkpoint in any layout into `model`. A classifier head of another class count (an
-// ImageNet checkpoint for a 6-class model) is skipped and reported, keeping the model's head.
+// ImageNet checkpoint for a 6-class model) is skipped and reported, keeping the model's head; a
+// checkpoint without a head (timm's num_classes=0) keeps the model's head as well.
 // A checkpoint of another architecture is an Error naming both (e.g. convnext_atto's depths and
 // widths against convnext_tiny's); any other missing, unexpected or mis-shaped key is an Error
 // listing them.

@@ -271,6 +271,40 @@ TEST_CASE("checkpoints in the torchvision, official and timm layouts load to the
   CHECK(report.message.find("10 classes skipped") != std::string::npos);
   CHECK(allclose(six.state_dict().back().second, head_before, 0, 0));
   CHECK(allclose(six.state_dict()[0].second, tv[0].second, 0, 0));
+  // A headless checkpoint (timm's num_classes=0): the model keeps its head, everything else loads.
+  nn::NamedTensors headless;
+  for (const auto& [name, t] : rename_to(tv, "timm"))
+    if (name.rfind("head.fc.", 0) != 0) headless.emplace_back(name, t);
+  const auto headless_report = models::load_convnext_weights(six, headless);
+  CHECK(headless_report.head_missing);
+  CHECK_FALSE(headless_report.head_skipped);
+  CHECK(headless_report.message.find("has no classifier head: the model keeps its new 6-class head") != std::string::npos);
+  CHECK(allclose(six.state_dict().back().second, head_before, 0, 0));
+  CHECK(models::head_classes(headless) == -1);
+  {  // A training checkpoint: the weights entry is taken, the optimizer's state and the EMA copy left out.
+    nn::NamedTensors training;
+    for (const auto& [name, t] : rename_to(tv, "official")) {  // official names come as "model.<name>"
+      training.emplace_back(name, t);
+      training.emplace_back("model_ema." + name.substr(6), t + 1);
+    }
+    training.emplace_back("optimizer.state.0.exp_avg", zeros({3}));
+    ConvNeXt target(config);
+    const auto report = models::load_convnext_weights(target, training);
+    CHECK(report.source.entry == "model");
+    CHECK(report.source.ignored == std::vector<std::string>{"model_ema", "optimizer"});
+    CHECK(report.message.find("from the checkpoint's 'model' entry (left out: model_ema, optimizer)") != std::string::npos);
+    CHECK(allclose(target.state_dict()[0].second, tv[0].second, 0, 0));
+    // Only an EMA copy beside the optimizer: the EMA copy is the weights.
+    nn::NamedTensors ema_only;
+    for (const auto& named : training)
+      if (named.first.rfind("model.", 0) != 0) ema_only.push_back(named);
+    CHECK(models::load_convnext_weights(target, ema_only).source.entry == "model_ema");
+    CHECK(allclose(target.state_dict()[0].second, tv[0].second + 1, 0, 0));
+    nn::NamedTensors timm_ema;  // timm's {'state_dict_ema': weights} alone: only a wrapper
+    for (const auto& [name, t] : rename_to(tv, "timm")) timm_ema.emplace_back("state_dict_ema." + name, t);
+    CHECK(models::load_convnext_weights(target, timm_ema).source.entry.empty());
+    CHECK(allclose(target.state_dict()[0].second, tv[0].second, 0, 0));
+  }
   // Another architecture is an error naming both; stray keys are errors naming the keys.
   ConvNeXt other({{1, 1, 1, 1}, {8, 12, 16, 24}, 10});
   CHECK_THROWS_WITH_FRAGMENT(models::load_convnext_weights(other, tv),
@@ -310,7 +344,8 @@ TEST_CASE("minitorch's safetensors weights round trip, and the weights reader te
   models::save_convnext_weights(path, a, "test");
   ConvNeXt b(config);
   const auto report = models::load_convnext_weights(b, models::read_weights_file(path));
-  CHECK(report.layout == models::CheckpointLayout::TorchVision);
+  CHECK(report.source.layout == models::CheckpointLayout::TorchVision);
+  CHECK(report.source.entry.empty());
   const auto sa = a.state_dict(), sb = b.state_dict();
   for (size_t i = 0; i < sa.size(); ++i) CHECK(allclose(sa[i].second, sb[i].second, 0, 0));
   std::remove(path.c_str());

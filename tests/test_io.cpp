@@ -317,7 +317,8 @@ TEST_CASE("pth: views, strides and shared storages are honoured") {
 }
 
 TEST_CASE("pth: hostile and unsupported archives are refused") {
-  CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "evil.pth"), "refusing to load global 'os.system'");
+  // Nothing is ever called: os.system("echo pwned") is an inert object, and not a state dict.
+  CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "evil.pth"), "holds a Python object made by os.system, not a dict of tensors");
   CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "big_endian.pth"), "big-endian");
   CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "absent.pth"), "cannot open");
   CHECK_THROWS_WITH_FRAGMENT(parse_pt(bytes_of("\x80\x02}q\x00.")), "legacy (non-zip)");
@@ -396,10 +397,29 @@ TEST_CASE("unpickler: hand-written pickles") {
   CHECK(sd.at("w").to_vector<double>() == std::vector<double>{1, 2, 5, 6});
   CHECK(sd.at("opt.0.m").item() == 9);
 
-  // Protocol 4's STACK_GLOBAL is checked as GLOBAL is.
+  // Globals are never called. Those outside torch's tensor machinery (a training checkpoint's
+  // argparse.Namespace, built by NEWOBJ and BUILD) stand as inert objects, skipped like numbers;
+  // protocol 4's STACK_GLOBAL is read as GLOBAL is.
+  {
+    Pickle q;
+    q.op('}').mark().str("args").global("argparse", "Namespace").op(')').op('\x81').op('}').str("lr").str("0.1").op('s').op('b');
+    q.str("w").tensor("0", 10, 0, {2}, {1});
+    q.str("f").str("builtins").str("eval").op('\x93').str("1 + 1").op('\x85').op('R').op('u');
+    const StateDict with_objects = unpickle(q.stop());
+    CHECK(with_objects.keys() == std::vector<std::string>{"w"});
+  }
   CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().str("builtins").str("eval").op('\x93').stop()),
-                             "refusing to load global 'builtins.eval'");
-  CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().global("torch", "load").stop()), "refusing to load global 'torch.load'");
+                             "holds a Python object made by builtins.eval, not a dict of tensors");
+  CHECK_THROWS_WITH_FRAGMENT(
+      unpickle(Pickle().global("torchvision.models.convnext", "ConvNeXt").op(')').op('\x81').stop()),
+      "made by torchvision.models.convnext.ConvNeXt, not a dict of tensors (torch.save(model)");
+  // A tensor built by torch machinery not read here would vanish from the state dict: refused.
+  CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().global("torch._utils", "_rebuild_sparse_tensor").stop()),
+                             "unsupported tensor kind 'torch._utils._rebuild_sparse_tensor'");
+  CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().global("torch", "ComplexFloatStorage").stop()),
+                             "unsupported tensor kind 'torch.ComplexFloatStorage'");
+  CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().global("torch._tensor", "_rebuild_from_type_v2").stop()),
+                             "unsupported tensor kind");
   // Views must stay inside their storage, whatever the arithmetic.
   auto one_tensor = [](int64_t offset, std::vector<int64_t> size, std::vector<int64_t> stride, int64_t numel = 10) {
     Pickle q;

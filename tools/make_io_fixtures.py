@@ -7,7 +7,8 @@ The tests read the committed files and never need Python.
   conv_sd.pth          torch.save(OrderedDict): a tiny conv net's state_dict (float32 weights, BatchNorm
                        buffers with the int64 num_batches_tracked) plus a strided view with a storage
                        offset, a transposed tensor and a tensor tied to another one
-  checkpoint.pth       {'model': that state dict, 'epoch': 3, ...}, as the official ConvNeXt checkpoints
+  checkpoint.pth       {'model': that state dict, 'epoch': 3, ...}, as the official ConvNeXt checkpoints,
+                       with an argparse.Namespace, numpy values and optimizer state as training saves them
   proto4.pth           the state dict with pickle_protocol=4 (FRAME, STACK_GLOBAL, MEMOIZE)
   dtypes.pth           float64, uint8, bool, int32/16/8 (read as int64), 0-dim, empty, expanded (stride 0)
   half.pth, bf16.pth   float16 and bfloat16 tensors
@@ -15,12 +16,14 @@ The tests read the committed files and never need Python.
   zip64.pth            conv_sd.pth re-zipped with every size and offset in zip64 extra fields, as
                        torch.save does for checkpoints over 4 GB
   big_endian.pth       conv_sd.pth re-zipped with byteorder 'big' (must be refused)
-  evil.pth             a torch-layout archive whose data.pkl calls os.system (must be refused)
+  evil.pth             a torch-layout archive whose data.pkl calls os.system (must not run; a whole
+                       object is refused)
   expected.safetensors the tensors every loadable .pth must give, named "<fixture>/<key>", in order
   interop.safetensors  every safetensors dtype, a 0-dim and empty tensors and metadata, written by hand
                        here (struct + json, like the reference implementation) with values the test
                        recomputes
 """
+import argparse
 import collections
 import io
 import json
@@ -28,6 +31,7 @@ import os
 import struct
 import zipfile
 
+import numpy
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -162,8 +166,12 @@ def main():
 
     fixtures = {
         "conv_sd": (sd, {}),
+        # As training scripts save them: Python objects beside the weights must not stop the load.
         "checkpoint": ({"model": sd, "epoch": 3, "best_acc1": 81.5, "arch": "tiny", "note": None,
-                        "milestones": [30, 60]}, {}),
+                        "milestones": [30, 60], "args": argparse.Namespace(lr=0.1, arch="tiny", drop_path=0.1),
+                        "best_acc5": numpy.float64(95.25), "mean": numpy.array([0.485, 0.456, 0.406]),
+                        "optimizer": {"state": {0: {"momentum_buffer": torch.ones(2)}}, "param_groups": [{"lr": 0.1}]}},
+                       {}),
         "proto4": (sd, {"pickle_protocol": 4}),
         "dtypes": (dtypes_state_dict(), {}),
         "half": (collections.OrderedDict((k, v.half()) for k, v in sd.items() if v.is_floating_point()), {}),

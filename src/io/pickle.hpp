@@ -3,8 +3,8 @@
 // opcodes that torch.save emits for state dicts. It builds plain values itself (None, bools,
 // ints, floats, strings, tuples, lists, dicts) and hands everything that would run code in
 // Python -- globals, persistent ids, calls (REDUCE, NEWOBJ) and BUILD -- to a Hooks object that
-// allows only what it knows. Python's own unpickler imports and calls any global a file names;
-// this one cannot. Every length is checked against the bytes that remain, and the stack, the
+// decides what each stands for. Python's own unpickler imports and calls any global a file
+// names; this one never runs code. Every length is checked against the bytes that remain, and the stack, the
 // mark stack and the memo are bounded, so hostile input ends in an Error.
 #include <cstdint>
 #include <string>

@@ -27,9 +27,28 @@ constexpr StorageType kStorageTypes[] = {
     {"BoolStorage", kBool, 1}};
 
 // Tags of the Global values find_class returns; storage types follow kFirstStorageType.
-enum : int64_t { kOrderedDict, kRebuildTensorV2, kRebuildParameter, kRebuildParameterWithState, kFirstStorageType = 100 };
+enum : int64_t {
+  kOrderedDict,
+  kRebuildTensorV2,
+  kRebuildParameter,
+  kRebuildParameterWithState,
+  kInertGlobal,  // any other class or function outside torch's tensor machinery (ref: its name)
+  kFirstStorageType = 100
+};
 // Tags of the Object values.
-enum : int64_t { kStorageObject, kTensorObject };
+enum : int64_t { kStorageObject, kTensorObject, kInertObject /* what an inert global built (ref: its name) */ };
+
+// Training checkpoints keep more than the weights: argparse.Namespace arguments, numpy scalars,
+// whole Python objects. Nothing here is ever called, so such a global is safe to stand in as an
+// inert placeholder that the flattening skips. Only torch's own tensor and storage machinery must
+// be understood exactly: a tensor built by a function not known here would vanish from the
+// state dict, so those stay refused.
+bool is_tensor_machinery(const std::string& module, const std::string& name) {
+  const bool torch = module == "torch" || module.rfind("torch.", 0) == 0;
+  return torch && (module == "torch._utils" || module == "torch._tensor" || module == "torch.storage" ||
+                   (name.size() > 7 && name.compare(name.size() - 7, 7, "Storage") == 0) || name == "Tensor" ||
+                   name == "Parameter");
+}
 
 struct Storage {
   std::string key;
@@ -77,9 +96,13 @@ class TorchHooks : public pickle::Hooks {
     if (module == "torch")
       for (size_t k = 0; k < std::size(kStorageTypes); ++k)
         if (name == kStorageTypes[k].name) return global(kFirstStorageType + int64_t(k));
-    detail::fail("refusing to load global '", module, ".", name,
-                 "': a state dict needs only collections.OrderedDict, torch._utils._rebuild_tensor_v2, "
-                 "torch._utils._rebuild_parameter(_with_state) and torch.*Storage, and any other global could run code");
+    MT_CHECK(!is_tensor_machinery(module, name), "unsupported tensor kind '", module, ".", name,
+             "': minitorch reads tensors that torch.save writes with torch._utils._rebuild_tensor_v2 or "
+             "_rebuild_parameter over a torch.*Storage (dense CPU or CUDA tensors of a standard dtype)");
+    const std::string qualified = module + "." + name;
+    auto [it, fresh] = inert_index_.try_emplace(qualified, uint32_t(inert_names_.size()));
+    if (fresh) inert_names_.push_back(qualified);
+    return {Kind::Global, kInertGlobal, 0, it->second};
   }
 
   // ('storage', StorageClass, key, location, numel) -> the archive entry data/<key>.
@@ -113,6 +136,7 @@ class TorchHooks : public pickle::Hooks {
   }
 
   Value call(const Value& callable, const Value& args_value) override {
+    if (is_inert(callable)) return {Kind::Object, kInertObject, 0, callable.ref};  // never run
     MT_CHECK(callable.kind == Kind::Global, "a ", pickle::kind_name(callable.kind), " is called, expected a global");
     const auto& args = heap_.tuple(args_value, "the arguments");
     switch (callable.i) {
@@ -132,13 +156,20 @@ class TorchHooks : public pickle::Hooks {
     }
   }
 
-  // An OrderedDict's attributes (state_dict() sets _metadata, the modules' versions) are dropped.
+  // An OrderedDict's attributes (state_dict() sets _metadata, the modules' versions) and an inert
+  // object's state are dropped.
   void build(const Value& obj, const Value& state) override {
-    MT_CHECK(obj.kind == Kind::Dict, "BUILD sets the state of a ", pickle::kind_name(obj.kind), " (expected a dict)");
+    MT_CHECK(obj.kind == Kind::Dict || is_inert(obj), "BUILD sets the state of a ", pickle::kind_name(obj.kind),
+             " (expected a dict or an object)");
   }
 
   static bool is_tensor(const Value& v) { return v.kind == Kind::Object && v.i == kTensorObject; }
+  static bool is_inert(const Value& v) {
+    return (v.kind == Kind::Global && v.i == kInertGlobal) || (v.kind == Kind::Object && v.i == kInertObject);
+  }
   const Tensor& tensor(const Value& v) const { return tensors_[v.ref]; }
+  // "argparse.Namespace" for an inert global or an object it built.
+  const std::string& inert_name(const Value& v) const { return inert_names_[v.ref]; }
 
  private:
   Shape int_tuple(const Value& v, const char* what) const {
@@ -212,6 +243,8 @@ class TorchHooks : public pickle::Hooks {
   std::vector<Storage> storages_;
   std::unordered_map<std::string, uint32_t> storage_index_;
   std::vector<Tensor> tensors_;
+  std::vector<std::string> inert_names_;
+  std::unordered_map<std::string, uint32_t> inert_index_;
 };
 
 // Walks nested dicts depth first, in order, naming tensors by their path of keys.
@@ -232,6 +265,9 @@ class Flattener {
                ", expected a dict of tensors or a tuple of tensors (it has no tensors)");
       return std::move(out_);
     }
+    MT_CHECK(!TorchHooks::is_inert(root), where_, ": data.pkl holds a Python object made by ",
+             hooks_.inert_name(root), ", not a dict of tensors (torch.save(model) pickles the model's code references, not just its "
+             "weights); save its state dict instead: torch.save(model.state_dict(), path)");
     MT_CHECK(root.kind == Kind::Dict, where_, ": data.pkl holds a ",
              TorchHooks::is_tensor(root) ? "single tensor" : pickle::kind_name(root.kind),
              ", expected a dict of tensors (a state dict, or a checkpoint dict holding one), or a tuple of tensors");
@@ -249,7 +285,8 @@ class Flattener {
     MT_CHECK(depth <= kMaxDepth, where_, ": dicts nest deeper than ", kMaxDepth, " levels (or a dict contains itself)");
     for (const auto& [key, value] : heap_.dicts[dict.ref]) {
       const bool tensor = TorchHooks::is_tensor(value);
-      if (!tensor && value.kind != Kind::Dict) continue;  // numbers, strings, None, lists: not state
+      // Numbers, strings, None, lists and other Python objects (inert placeholders): not state.
+      if (!tensor && value.kind != Kind::Dict) continue;
       std::string name;
       if (key.kind == Kind::Str) name = heap_.strings[key.ref];
       else if (key.kind == Kind::Int) name = std::to_string(key.i);  // e.g. an optimizer's per-parameter state
