@@ -98,7 +98,7 @@ inline void gradcheck(const std::function<mt::Tensor(const mt::Tensors&)>& f, co
     } catch (const mt::Error& e_) {                                                           \
       thrown_ = true;                                                                         \
       CHECK_MESSAGE(std::string(e_.what()).find(fragment) != std::string::npos,               \
-                    "message '" << e_.what() << "' lacks '" << fragment << "'");              \
+                    "message '" << std::string(e_.what()) << "' lacks '" << fragment << "'"); \
     }                                                                                         \
     CHECK_MESSAGE(thrown_, "expected minitorch::Error from " #expr);                          \
   } while (0)

@@ -209,6 +209,8 @@ TEST_CASE("damaged or foreign checkpoints give one Error naming the file") {
 
   write_text(manifest, "{\"format\": 3");
   CHECK_THROWS_WITH_FRAGMENT(load_checkpoint(dir.str()), join_text({"load_checkpoint: ", manifest, ": "}));
+  write_text(manifest, "{\"format\": 3.5}");  // the JSON reader's own errors name the manifest, not safetensors
+  CHECK_THROWS_WITH_FRAGMENT(load_checkpoint(dir.str()), join_text({manifest, ": byte 12: only integers are expected"}));
   write_text(manifest, "{\"format\": \"something-else\"}");
   CHECK_THROWS_WITH_FRAGMENT(load_checkpoint(dir.str()), "not a minitorch checkpoint manifest");
   std::string edited = good_manifest;

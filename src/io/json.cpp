@@ -57,7 +57,7 @@ class Parser {
  private:
   template <class... Parts>
   [[noreturn]] void fail(const Parts&... parts) const {
-    detail::fail(where_, ": header byte ", base_ + pos_, ": ", parts...);
+    detail::fail(where_, ": byte ", base_ + pos_, ": ", parts...);
   }
   static std::string printable(char c) {
     const auto u = uint8_t(c);
@@ -71,7 +71,7 @@ class Parser {
   }
   char peek() {
     skip_space();
-    if (pos_ == s_.size()) fail("unexpected end of the JSON header");
+    if (pos_ == s_.size()) fail("unexpected end of the JSON text");
     return s_[pos_];
   }
   void expect(char c, const char* context) {
@@ -164,7 +164,8 @@ class Parser {
       ++pos_;
     }
     if (pos_ < s_.size() && (s_[pos_] == '.' || s_[pos_] == 'e' || s_[pos_] == 'E'))
-      fail("only integers are expected in a safetensors header, found a fraction or exponent");
+      fail("only integers are expected (safetensors headers and checkpoint manifests hold no other numbers), ",
+           "found a fraction or exponent");
     if (negative) return v;
     if (v == INT64_MIN) {
       pos_ = start;
@@ -174,7 +175,7 @@ class Parser {
   }
 
   unsigned hex4() {
-    if (s_.size() - pos_ < 4) fail("unexpected end of the JSON header in a \\u escape");
+    if (s_.size() - pos_ < 4) fail("unexpected end of the JSON text in a \\u escape");
     unsigned v = 0;
     for (int i = 0; i < 4; ++i) {
       const char c = s_[pos_++];
