@@ -190,6 +190,15 @@ TEST_CASE("a layer used twice lists its parameters once, as PyTorch does; names 
     Tensor forward(const Tensor& x) override { return x; }
   };
   CHECK_THROWS_WITH_FRAGMENT(Twice(), "a parameter, buffer or child named 'w' exists already (registering a buffer)");
+  struct Counter : nn::Module {
+    Counter() { register_buffer("count", zeros({1})); }
+    Tensor forward(const Tensor& x) override { return x; }
+  };
+  auto counter = std::make_shared<Counter>();
+  nn::Sequential counted_twice{counter, counter};
+  CHECK(counted_twice.named_buffers().size() == 1);
+  CHECK(counted_twice.named_buffers()[0].first == "0.count");
+  CHECK(counted_twice.state_dict().size() == 2);
   CHECK_THROWS_WITH_FRAGMENT(nn::Dropout(1.5), "Dropout: p must be in [0, 1], got 1.5");
   CHECK_THROWS_WITH_FRAGMENT(nn::AdaptiveAvgPool2d()(zeros({1, 0, 0, 4})), "has no pixels to average");
   nn::Linear layer(2, 2);

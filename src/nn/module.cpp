@@ -64,16 +64,23 @@ void Module::collect(const std::string& prefix, bool parameters, bool buffers, N
   for (const auto& [n, m] : children_) m->collect(prefix + n + ".", parameters, buffers, out);
 }
 
-NamedTensors Module::named_parameters() const {
-  NamedTensors all, out;
-  collect("", true, false, all);
-  // A parameter shared by two layers (tied weights, one layer used twice) is listed once, under
-  // its first name, as PyTorch does: an optimizer would otherwise step it twice. state_dict()
-  // keeps every name.
+namespace {
+// A tensor shared by two layers (tied weights, one layer used twice) is listed once, under its
+// first name, as PyTorch does: an optimizer would otherwise step it twice. state_dict() keeps
+// every name.
+NamedTensors first_names_only(const NamedTensors& all) {
+  NamedTensors out;
   std::set<const TensorImpl*> seen;
-  for (auto& [n, t] : all)
+  for (const auto& [n, t] : all)
     if (seen.insert(t.impl()).second) out.emplace_back(n, t);
   return out;
+}
+}  // namespace
+
+NamedTensors Module::named_parameters() const {
+  NamedTensors all;
+  collect("", true, false, all);
+  return first_names_only(all);
 }
 
 std::vector<Tensor> Module::parameters() const {
@@ -83,9 +90,9 @@ std::vector<Tensor> Module::parameters() const {
 }
 
 NamedTensors Module::named_buffers() const {
-  NamedTensors out;
-  collect("", false, true, out);
-  return out;
+  NamedTensors all;
+  collect("", false, true, all);
+  return first_names_only(all);
 }
 
 NamedTensors Module::state_dict() const {

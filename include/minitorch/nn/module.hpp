@@ -27,7 +27,8 @@ class Module {
   Tensor operator()(const Tensor& x) { return forward(x); }
 
   // Recursive, in registration order; a tensor shared by two layers is listed once, under its
-  // first name (as PyTorch does; an optimizer would step it twice). state_dict() keeps every name.
+  // first name (as PyTorch does; an optimizer would step it twice), parameters and buffers
+  // alike. state_dict() keeps every name.
   NamedTensors named_parameters() const;
   std::vector<Tensor> parameters() const;
   NamedTensors named_buffers() const;
