@@ -16,7 +16,8 @@ std::unique_ptr<optim::Optimizer> make(const std::string& name, const std::vecto
   if (name == "adam") return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = 1e-2});
   if (name == "adam_wd")
     return std::make_unique<optim::Adam>(p, optim::AdamOptions{.lr = 1e-3, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.1});
-  if (name == "adamw") return std::make_unique<optim::AdamW>(p, optim::AdamOptions{.lr = 1e-2, .weight_decay = 0.05});
+  if (name == "adamw") return std::make_unique<optim::AdamW>(p, optim::AdamWOptions{.lr = 1e-2, .weight_decay = 0.05});
+  if (name == "adamw_default_decay") return std::make_unique<optim::AdamW>(p, optim::AdamWOptions{.lr = 0.1});
   FAIL("unknown case " << name);
   return nullptr;
 }
@@ -24,7 +25,7 @@ std::unique_ptr<optim::Optimizer> make(const std::string& name, const std::vecto
 
 TEST_CASE("SGD, Adam and AdamW follow torch.optim step for step") {
   const auto cases = load_fixtures("torch_optim.txt");
-  CHECK(cases.size() == 6);
+  CHECK(cases.size() == 7);
   for (const auto& c : cases) {
     CAPTURE(c.name);
     std::vector<Tensor> params;

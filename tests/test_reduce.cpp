@@ -31,6 +31,13 @@ TEST_CASE("large sums are accurate and do not depend on the thread count") {
   set_num_threads(threads);
   CHECK(one == two);
   CHECK(one == doctest::Approx(104857.6).epsilon(1e-5));
+  // Ten million float32 values: the chunk sums (and the column blocks' sums) are added in a
+  // tree, so the error stays near float32's rounding, as PyTorch's cascade sum does; added one
+  // after another they drifted by 2.4e-5 of the sum.
+  const double exact = double(0.1f) * 10'000'001;
+  CHECK(sum(full({10'000'001}, 0.1)).item() == doctest::Approx(exact).epsilon(2e-6));
+  const Tensor columns = sum(full({10'000'001, 2}, 0.1), {0});
+  CHECK(columns.to_vector<double>()[1] == doctest::Approx(exact).epsilon(2e-6));
 }
 
 TEST_CASE("var and std") {
@@ -40,6 +47,10 @@ TEST_CASE("var and std") {
   CHECK(mt::std(t, {1}).to_vector<double>()[0] == doctest::Approx(std::sqrt(5.0 / 3)));
   CHECK(var(t, {0, 1}).item() == doctest::Approx(var(t.reshape({-1}), {0}).item()));
   CHECK(std::isnan(var(tensor({1}), {0}).item()));
+  // A constant row has std 0: its gradient is 0 as in PyTorch, not NaN (1 / (2 * 0) times 0).
+  Tensor rows = tensor({2, 2, 2, 1, 2, 3}, {2, 3}).requires_grad_();
+  mt::std(rows, {1}).sum().backward();
+  CHECK(rows.grad().to_vector<double>() == std::vector<double>{0, 0, 0, -0.5, 0, 0.5});
 }
 
 TEST_CASE("max, min, argmax, argmin, amax") {

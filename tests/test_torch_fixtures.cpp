@@ -78,6 +78,10 @@ const std::map<std::string, Op>& ops() {
        [](const Tensors& x) {
          return (x[0] - mean(x[0], {-1}, true)) * rsqrt(var(x[0], {-1}, true, 0) + 1e-6);
        }},
+      {"ce_mean_all_ignored",
+       [](const Tensors& x) { return cross_entropy(x[0], x[1], {.weight = Tensor(), .label_smoothing = 0.1, .ignore_index = 2}); }},
+      {"nll_mean_all_ignored", [](const Tensors& x) { return nll_loss(x[0], x[1], Tensor(), Reduction::Mean, 0); }},
+      {"std_constant_row", [](const Tensors& x) { return mt::std(x[0], {1}); }},
   };
   return table;
 }

@@ -108,6 +108,12 @@ CASES = {
     "float32_matmul": (lambda a, b: a @ b, [rnd(33, 70, dtype=torch.float32), rnd(70, 17, dtype=torch.float32)]),
     "float32_layer_stats": (lambda a: (a - a.mean(-1, keepdim=True)) * torch.rsqrt(a.var(-1, unbiased=False, keepdim=True) + 1e-6),
                             [rnd(6, 96, dtype=torch.float32)]),
+    # Every target ignored: the mean is NaN, but the gradient is 0, not NaN.
+    "ce_mean_all_ignored": (lambda x, y: F.cross_entropy(x, y, ignore_index=2, label_smoothing=0.1),
+                            [rnd(3, 4), torch.tensor([2, 2, 2])]),
+    "nll_mean_all_ignored": (lambda x, y: F.nll_loss(x, y, ignore_index=0), [rnd(2, 3), torch.tensor([0, 0])]),
+    # A constant row has std 0: its gradient is 0, not 0 * inf.
+    "std_constant_row": (lambda a: a.std(1), [torch.tensor([[2.0, 2, 2], [1, 2, 3.5]], dtype=torch.float64)]),
 }
 
 

@@ -17,6 +17,7 @@ CASES = {
     "adam": lambda p: torch.optim.Adam(p, lr=1e-2),
     "adam_wd": lambda p: torch.optim.Adam(p, lr=1e-3, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
     "adamw": lambda p: torch.optim.AdamW(p, lr=1e-2, weight_decay=0.05),
+    "adamw_default_decay": lambda p: torch.optim.AdamW(p, lr=0.1),  # weight_decay=1e-2 unless given
 }
 
 

@@ -80,7 +80,7 @@ void check_options(const TrainOptions& o) {
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainOptions& o, const std::vector<Tensor>& params) {
   if (o.optimizer == "sgd") return std::make_unique<optim::SGD>(params, optim::SGDOptions{.lr = o.lr, .momentum = 0.9});
   if (o.optimizer == "adamw")
-    return std::make_unique<optim::AdamW>(params, optim::AdamOptions{.lr = o.lr, .weight_decay = 0.05});
+    return std::make_unique<optim::AdamW>(params, optim::AdamWOptions{.lr = o.lr, .weight_decay = 0.05});
   return std::make_unique<optim::Adam>(params, optim::AdamOptions{.lr = o.lr});
 }
 

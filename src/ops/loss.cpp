@@ -2,6 +2,8 @@
 // gradients come from the ops' own backward formulas.
 #include "minitorch/ops/loss.hpp"
 
+#include <cmath>
+
 #include "../internal.hpp"
 #include "minitorch/ops/activation.hpp"
 #include "minitorch/ops/creation.hpp"
@@ -39,11 +41,20 @@ Targets check_targets(const char* op, const Tensor& scores, const Tensor& target
   return out;
 }
 
-Tensor reduce(const Tensor& per_sample, const Tensor& denominator, Reduction reduction) {
+// Mean divides by the total weight of the counted targets. When every target is ignored that
+// total is 0: the loss is NaN, as torch's, but its gradient is 0 (torch's backward skips ignored
+// targets), not the 0 * inf = NaN that dividing by the total would give.
+Tensor reduce(const Tensor& per_sample, const Tensor& total_weight, Reduction reduction) {
   switch (reduction) {
     case Reduction::None: return per_sample;
     case Reduction::Sum: return sum(per_sample);
-    case Reduction::Mean: return sum(per_sample) / denominator;
+    case Reduction::Mean: {
+      const Tensor total = total_weight.detach();
+      const Tensor none_counted = total == 0.0;
+      const Tensor scale = where(none_counted, zeros_like(total), 1.0 / total);
+      const Tensor nan_if_none = where(none_counted, full_like(total, std::nan("")), zeros_like(total));
+      return sum(per_sample) * scale + nan_if_none;
+    }
   }
   return per_sample;
 }

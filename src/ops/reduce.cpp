@@ -163,7 +163,15 @@ Tensor var(const Tensor& x, const Shape& dims, bool keepdim, double correction) 
 }
 
 Tensor std(const Tensor& x, const Shape& dims, bool keepdim, double correction) {
-  return sqrt(var(x, dims, keepdim, correction));
+  const Tensor v = var(x, dims, keepdim, correction);
+  Tensor out = sqrt(v.detach());
+  // d sqrt(v)/dv = 1 / (2 std); where the std is 0 (a constant slice) PyTorch takes 0 rather than
+  // inf, which the variance's zero gradient would turn into 0 * inf = NaN.
+  SavedTensor so(out.detach());
+  return record("StdBackward0", {v}, out, [so](const Tensor& g) {
+    const Tensor s = so.get();
+    return Tensors{where(s == 0.0, zeros_like(g), g / (s * 2.0))};
+  });
 }
 
 Tensor amax(const Tensor& x, const Shape& dims, bool keepdim) {

@@ -25,7 +25,17 @@ struct AdamOptions {
   double lr = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
   double eps = 1e-8;
-  double weight_decay = 0;  // Adam: added to the gradient; AdamW: decoupled, applied to the weights
+  double weight_decay = 0;  // added to the gradient (L2 regularisation)
+};
+
+// AdamW's: the same fields, with torch.optim.AdamW's default decay of 1e-2, so that
+// `AdamW(params, {.lr = 1e-3})` decays as torch's does.
+struct AdamWOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9, beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 1e-2;  // decoupled: applied to the weights, not through the gradient
+  AdamOptions as_adam() const { return {lr, beta1, beta2, eps, weight_decay}; }
 };
 
 // Base: parameter groups (each with its own learning rate), zero_grad, and state as named tensors.
@@ -86,8 +96,16 @@ class Adam : public Optimizer {
 // AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, default 1e-2 as torch.optim.AdamW.
 class AdamW : public Adam {
  public:
-  AdamW(const std::vector<Tensor>& params, AdamOptions options = {.weight_decay = 1e-2}) : Adam(params, options, true) {}
-  AdamW(const std::vector<std::pair<std::vector<Tensor>, AdamOptions>>& groups) : Adam(groups, true) {}
+  AdamW(const std::vector<Tensor>& params, AdamWOptions options = {}) : Adam(params, options.as_adam(), true) {}
+  AdamW(const std::vector<std::pair<std::vector<Tensor>, AdamWOptions>>& groups) : Adam(as_adam(groups), true) {}
+
+ private:
+  static std::vector<std::pair<std::vector<Tensor>, AdamOptions>> as_adam(
+      const std::vector<std::pair<std::vector<Tensor>, AdamWOptions>>& groups) {
+    std::vector<std::pair<std::vector<Tensor>, AdamOptions>> out;
+    for (const auto& [params, options] : groups) out.emplace_back(params, options.as_adam());
+    return out;
+  }
 };
 
 }  // namespace minitorch::optim
