@@ -206,7 +206,9 @@ std::string Tensor::str() const {
     Formatter f(dtype(), sample);
     body = tensor_str(all, indent, summarize, f);
   }
-  if (dtype() != kFloat32 && dtype() != kInt64 && dtype() != kBool)
+  // int64 and bool values show their type; an empty tensor has none to show, so PyTorch names
+  // every dtype but the default float32 there.
+  if (dtype() != kFloat32 && (numel() == 0 || (dtype() != kInt64 && dtype() != kBool)))
     suffixes.push_back(std::string("dtype=torch.") + dtype_name(dtype()));
   if (grad_fn()) suffixes.push_back("grad_fn=<" + grad_fn()->name + ">");
   else if (requires_grad()) suffixes.push_back("requires_grad=True");

@@ -153,6 +153,8 @@ def print_cases():
     yield "scalar_int", torch.tensor(7)
     yield "empty", torch.zeros(0)
     yield "empty_2d", torch.zeros(0, 3)
+    yield "empty_int64", torch.zeros(0, dtype=torch.int64)  # empty: every dtype but the default is named
+    yield "empty_bool_2d", torch.zeros(0, 2, dtype=torch.bool)
     yield "nonfinite", torch.tensor([float("nan"), float("inf"), -1.5])
     yield "nonfinite_int_mode", torch.tensor([float("-inf"), 2.0])
     yield "long_row", torch.linspace(-1, 1, 30)
