@@ -229,6 +229,10 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK(resumed.epochs[0].train_loss == r.epochs[0].train_loss);
   CHECK(std::isfinite(resumed.epochs[2].train_loss));
   CHECK(std::isfinite(resumed.epochs[2].val_loss));
+  CHECK((!resumed.epochs[0].bf16 && !resumed.epochs[1].bf16 && resumed.epochs[2].bf16));  // each epoch's own
+  // embed's features and plot's figures described the model the resumed run replaced.
+  CHECK_FALSE(fs::exists(out / "convnext_train_features.pth"));
+  CHECK_FALSE(fs::exists(out / "convnext_tsne.png"));
   // A resumed run goes on as it started, and only forward.
   t.epochs = 3;
   CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "has already done 3 epochs; give --epochs above 3");
@@ -242,6 +246,20 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   t.optimizer = "sgd";
   CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --optimizer adam, not sgd");
   t.optimizer = "adam";
+  t.lr = 1e-3;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --lr 0.0001, not 0.001");
+  t.lr = 1e-4;
+  t.batch_size = 4;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "was trained with --batch-size 8, not 4");
+  t.batch_size = 8;
+  {  // A run that stopped early stays stopped (its history rewritten here: val accuracy falling).
+    TrainingState state = load_checkpoint(faceage::checkpoint_dir(t.out_dir));
+    state.metrics["val_acc"] = {0.5, 0.4, 0.3};
+    save_checkpoint(faceage::checkpoint_dir(t.out_dir), state);
+  }
+  t.early_stopping = 2;
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "stopped early (val accuracy has not improved for 2 epochs");
+  t.early_stopping = 0;
   // plot's legend names: an empty one is an error naming the option.
   const auto empty_name = run("plot --features " + po.features + " --out " + t.out_dir + " --classes a,,c,d,e,f");
   CHECK(empty_name.status == 1);
@@ -270,6 +288,17 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK(femto.err.find("--weights " + e.checkpoint + ": convnext weights: the checkpoint is convnext_atto (depths "
                        "2-2-6-2, widths 40-80-160-320), the model is convnext_femto") != std::string::npos);
   CHECK(std::count(femto.err.begin(), femto.err.end(), '\n') == 1);
+  // --resume without a checkpoint creates nothing; an empty checkpoint folder (a run stopped in its
+  // first epoch) does not block a new run, and a file of the user's in it is never removed.
+  const fs::path fresh = root / "fresh";
+  const auto no_checkpoint = run("train --data " + split_dir + " --out " + fresh.string() + " --resume");
+  CHECK(no_checkpoint.status == 1);
+  CHECK(no_checkpoint.err.find("--resume: no checkpoint in " + (fresh / "checkpoint").string()) != std::string::npos);
+  CHECK_FALSE(fs::exists(fresh));
+  fs::create_directories(fresh / "checkpoint");
+  CHECK(faceage::earlier_run_files(fresh.string()).empty());
+  std::ofstream(fresh / "checkpoint" / "notes.txt") << "mine";
+  CHECK_THROWS_WITH_FRAGMENT(faceage::earlier_run_files(fresh.string()), "holds notes.txt, which faceage train did not");
 
   // A diverging run stops with the reason instead of writing NaN curves.
   const auto diverged = run("train --data " + split_dir + " --out " + (root / "diverged").string() +

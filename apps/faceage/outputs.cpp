@@ -97,7 +97,8 @@ void write_metrics_json(const std::string& path, const TrainResult& r, const Tra
     best = std::max(best, e.val_acc);
     out << "    {\"epoch\": " << i + 1 << ", \"train_loss\": " << python_float(e.train_loss)
         << ", \"train_acc\": " << python_float(e.train_acc) << ", \"val_loss\": " << python_float(e.val_loss)
-        << ", \"val_acc\": " << python_float(e.val_acc) << "}" << (i + 1 < r.epochs.size() ? "," : "") << "\n";
+        << ", \"val_acc\": " << python_float(e.val_acc) << ", \"amp\": " << str(e.bf16 ? "bf16" : "none") << "}"
+        << (i + 1 < r.epochs.size() ? "," : "") << "\n";
   }
   out << "  ],\n  \"best_val_acc\": " << python_float(best) << ",\n  \"final_val_acc\": "
       << python_float(r.epochs.empty() ? 0.0 : r.epochs.back().val_acc) << ",\n  \"stopped_early\": "
@@ -105,7 +106,8 @@ void write_metrics_json(const std::string& path, const TrainResult& r, const Tra
       << ",\n  \"settings\": {\"arch\": " << str(o.arch) << ", \"epochs\": " << o.epochs << ", \"batch_size\": "
       << o.batch_size << ", \"lr\": " << python_float(o.lr) << ", \"optimizer\": " << str(o.optimizer)
       << ", \"seed\": " << o.seed << ", \"image_size\": " << o.image_size << ", \"workers\": " << o.workers
-      << ", \"weights\": " << str(o.weights.empty() ? "random init" : o.weights) << "}\n}\n";
+      << ", \"early_stopping\": " << o.early_stopping
+      << ", \"weights\": " << str(r.weights.empty() ? "random init" : r.weights) << "}\n}\n";
   write_text_atomic(path, out.str());
 }
 

@@ -89,22 +89,24 @@ void write_report_html(const std::string& out_dir, const TrainResult& r, const T
   std::snprintf(chance, sizeof chance, "%.3f", 1.0 / double(std::max<size_t>(1, r.classes.size())));
   h << ". Chance level: " << chance << ".</p>\n";
   h << "<h2>Per epoch</h2>\n<table><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val loss</th>"
-       "<th>val acc</th></tr>\n";
+       "<th>val acc</th><th>autocast</th></tr>\n";
   for (size_t i = 0; i < r.epochs.size(); ++i) {
     const EpochResult& e = r.epochs[i];
     char row[256];
-    std::snprintf(row, sizeof row, "<tr><td>%zu</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td></tr>\n", i + 1,
-                  e.train_loss, e.train_acc, e.val_loss, e.val_acc);
+    std::snprintf(row, sizeof row,
+                  "<tr><td>%zu</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%s</td></tr>\n", i + 1,
+                  e.train_loss, e.train_acc, e.val_loss, e.val_acc, e.bf16 ? "bf16" : "none");
     h << row;
   }
   h << "</table>\n<h2>Figures</h2>\n";
   for (const char* f : kReportFigures) h << figure_html(out_dir, f) << "\n";
   h << "<h2>Settings</h2>\n<table>\n";
   const std::vector<std::pair<std::string, std::string>> settings = {
-      {"architecture", o.arch}, {"weights", o.weights.empty() ? "random initialisation" : o.weights},
+      {"architecture", o.arch}, {"weights", r.weights.empty() ? "random initialisation" : r.weights},
       {"epochs", std::to_string(o.epochs)}, {"batch size", std::to_string(o.batch_size)},
       {"learning rate", python_float(o.lr)}, {"optimizer", o.optimizer}, {"image size", std::to_string(o.image_size)},
-      {"seed", std::to_string(o.seed)}, {"loader workers", std::to_string(o.workers)}};
+      {"seed", std::to_string(o.seed)}, {"loader workers", std::to_string(o.workers)},
+      {"early stopping", o.early_stopping > 0 ? "patience " + std::to_string(o.early_stopping) + " epochs" : "off"}};
   for (const auto& [k, v] : settings) h << "<tr><th>" << k << "</th><td>" << html_escape(v) << "</td></tr>\n";
   h << "</table>\n<h2>Timings</h2>\n<table>\n";
   for (const StepTiming& t : timings) {

@@ -1,10 +1,35 @@
 #include "run_state.hpp"
 
+#include <charconv>
+
 #include "minitorch/io/checkpoint.hpp"
 
 namespace faceage {
 
 using namespace minitorch;
+
+namespace {
+// The shortest text that reads back as `v` ("0.0001"), so a learning rate compares exactly.
+std::string shortest(double v) {
+  char buffer[64];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::general).ptr;
+  return std::string(buffer, end);
+}
+
+// The options a resumed run must share with the run it continues, as the checkpoint records
+// them: the model, its input and the optimisation. --epochs, --amp, --workers, --device and
+// --early-stopping may change.
+std::vector<std::pair<std::string, std::string>> fixed_options(const TrainOptions& o) {
+  return {{"arch", o.arch},         {"image_size", std::to_string(o.image_size)}, {"optimizer", o.optimizer},
+          {"lr", shortest(o.lr)},   {"batch_size", std::to_string(o.batch_size)}, {"seed", std::to_string(o.seed)}};
+}
+std::string option_name(const std::string& key) {
+  std::string name = "--" + key;
+  for (char& c : name)
+    if (c == '_') c = '-';
+  return name;
+}
+}  // namespace
 
 void save_run_state(const std::string& dir, const models::ConvNeXt& model, const optim::Optimizer& optimizer,
                     const TrainResult& r, int64_t epochs_done, const TrainOptions& o) {
@@ -18,15 +43,15 @@ void save_run_state(const std::string& dir, const models::ConvNeXt& model, const
     s.metrics["train_acc"].push_back(e.train_acc);
     s.metrics["val_loss"].push_back(e.val_loss);
     s.metrics["val_acc"].push_back(e.val_acc);
+    s.metrics["bf16"].push_back(e.bf16 ? 1 : 0);
   }
   for (const Prediction& p : r.predictions) {
     s.metrics["pred_epoch"].push_back(double(p.epoch));
     s.metrics["pred"].push_back(double(p.pred));
     s.metrics["actual"].push_back(double(p.actual));
   }
-  s.info["arch"] = o.arch;
-  s.info["image_size"] = std::to_string(o.image_size);
-  s.info["optimizer"] = o.optimizer;
+  for (const auto& [key, value] : fixed_options(o)) s.info[key] = value;
+  s.info["weights"] = r.weights;
   std::string classes;
   for (const auto& c : r.classes) classes += (classes.empty() ? "" : ",") + c;
   s.info["classes"] = classes;
@@ -37,15 +62,13 @@ int64_t load_run_state(const std::string& dir, models::ConvNeXt& model, optim::O
                        const TrainOptions& o) {
   MT_CHECK(has_checkpoint(dir), "--resume: no checkpoint in ", dir, " (train without --resume first)");
   const TrainingState s = load_checkpoint(dir);
-  // The run goes on as it started: same architecture, image size and optimizer (older
-  // checkpoints did not record the size).
-  for (const auto& [key, value] : {std::pair<std::string, std::string>{"arch", o.arch},
-                                   {"image_size", std::to_string(o.image_size)},
-                                   {"optimizer", o.optimizer}}) {
-    const std::string option = key == "image_size" ? "--image-size" : "--" + key;
+  // The run goes on as it started (older checkpoints recorded fewer of the options).
+  for (const auto& [key, value] : fixed_options(o)) {
+    const std::string option = option_name(key);
     MT_CHECK(!s.info.count(key) || s.info.at(key) == value, "--resume: the run in ", dir, " was trained with ", option,
              " ", s.info.at(key), ", not ", value, " (give ", option, " ", s.info.at(key), ", or start a new --out)");
   }
+  if (s.info.count("weights")) r.weights = s.info.at("weights");
   std::string classes;
   for (const auto& c : r.classes) classes += (classes.empty() ? "" : ",") + c;
   MT_CHECK(s.info.count("classes") && s.info.at("classes") == classes, "--resume: the checkpoint in ", dir,
@@ -56,10 +79,10 @@ int64_t load_run_state(const std::string& dir, models::ConvNeXt& model, optim::O
   auto m = [&](const char* name) {
     return s.metrics.count(name) ? s.metrics.at(name) : std::vector<double>{};
   };
-  const auto tl = m("train_loss"), ta = m("train_acc"), vl = m("val_loss"), va = m("val_acc");
+  const auto tl = m("train_loss"), ta = m("train_acc"), vl = m("val_loss"), va = m("val_acc"), bf16 = m("bf16");
   r.epochs.clear();
   for (size_t i = 0; i < tl.size() && i < ta.size() && i < vl.size() && i < va.size(); ++i)
-    r.epochs.push_back({tl[i], ta[i], vl[i], va[i]});
+    r.epochs.push_back({tl[i], ta[i], vl[i], va[i], i < bf16.size() && bf16[i] == 1});
   const auto pe = m("pred_epoch"), p = m("pred"), a = m("actual");
   r.predictions.clear();
   for (size_t i = 0; i < pe.size() && i < p.size() && i < a.size(); ++i)

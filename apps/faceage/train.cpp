@@ -35,18 +35,55 @@ data::transforms::Compose eval_transform(int64_t size) {
 std::string model_file(const std::string& out_dir) { return (fs::path(out_dir) / "convnext_finetuned.safetensors").string(); }
 std::string checkpoint_dir(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint").string(); }
 
-std::vector<fs::path> earlier_run_files(const std::string& out_dir) {
+namespace {
+
+const char* const kDerivedFiles[] = {"convnext_train_features.pth",         "convnext_val_features.pth",
+                                     "convnext_train_features.classes.txt", "convnext_val_features.classes.txt",
+                                     "convnext_pca.png",                    "convnext_tsne.png",
+                                     "convnext_pca.csv",                    "convnext_tsne.csv"};
+
+std::vector<fs::path> existing(const std::string& out_dir, const std::vector<std::string>& names) {
   std::vector<fs::path> found;
-  for (const char* name :
-       {"checkpoint", "convnext_finetuned.safetensors", "metrics.json", "report.html", "convnext_loss_acc.csv",
-        "pred_acctual.csv", "convnext_loss.png", "convnext_acc.png", "pred_acctual_heatmap.png",
-        "convnext_train_features.pth", "convnext_val_features.pth", "convnext_train_features.classes.txt",
-        "convnext_val_features.classes.txt", "convnext_pca.png", "convnext_tsne.png", "convnext_pca.csv",
-        "convnext_tsne.csv"}) {
+  for (const std::string& name : names) {
     std::error_code ec;
     const fs::path path = fs::path(out_dir) / name;
     if (fs::exists(fs::symlink_status(path, ec))) found.push_back(path);
   }
+  return found;
+}
+
+// Whether train wrote `name` into a checkpoint folder: the manifest, its tensors files and the
+// temporary files of a save ("checkpoint.json", "checkpoint.3.safetensors", "...tmp").
+bool is_checkpoint_file(const std::string& name) { return name.rfind("checkpoint.", 0) == 0; }
+
+}  // namespace
+
+std::vector<fs::path> derived_files(const std::string& out_dir) {
+  return existing(out_dir, {std::begin(kDerivedFiles), std::end(kDerivedFiles)});
+}
+
+std::vector<fs::path> earlier_run_files(const std::string& out_dir) {
+  std::vector<std::string> names = {"convnext_finetuned.safetensors", "metrics.json", "report.html",
+                                    "convnext_loss_acc.csv", "pred_acctual.csv", "convnext_loss.png",
+                                    "convnext_acc.png", "pred_acctual_heatmap.png"};
+  names.insert(names.end(), std::begin(kDerivedFiles), std::end(kDerivedFiles));
+  std::vector<fs::path> found;
+  const fs::path checkpoints = checkpoint_dir(out_dir);
+  std::error_code ec;
+  const fs::file_status status = fs::symlink_status(checkpoints, ec);
+  if (fs::is_directory(status)) {
+    bool any = false;
+    for (const auto& entry : fs::directory_iterator(checkpoints, ec)) {
+      const std::string name = entry.path().filename().string();
+      MT_CHECK(is_checkpoint_file(name), checkpoints.string(), " holds ", name, ", which faceage train did not write; ",
+               "move it, or choose another --out");
+      any = true;
+    }
+    if (any) found.push_back(checkpoints);
+  } else if (fs::exists(status)) {
+    found.push_back(checkpoints);
+  }
+  for (const fs::path& path : existing(out_dir, names)) found.push_back(path);
   return found;
 }
 
@@ -93,6 +130,9 @@ struct PhaseResult {
 TrainResult train(const TrainOptions& o) {
   check_options(o);
   const Device device = models::pick_device(o.device);
+  MT_CHECK(!o.resume || has_checkpoint(checkpoint_dir(o.out_dir)), "--resume: no checkpoint in ",
+           checkpoint_dir(o.out_dir), " to continue from (a run writes one after its first epoch); train without ",
+           "--resume, with --overwrite where an earlier run left files");
   // The data first: nothing is created or removed for a run that cannot start.
   check_finished(o.data_dir, "train");
   data::ImageFolder train_set((fs::path(o.data_dir) / "train").string(), train_transform(o.image_size));
@@ -108,8 +148,13 @@ TrainResult train(const TrainOptions& o) {
   // An earlier run in --out is continued (--resume) or replaced (--overwrite), never mixed with
   // this one's results unnoticed.
   const std::vector<fs::path> earlier = o.resume ? std::vector<fs::path>{} : earlier_run_files(o.out_dir);
-  MT_CHECK(earlier.empty() || o.overwrite, o.out_dir, " holds an earlier run's results (", earlier.front().string(),
-           earlier.size() > 1 ? " and more" : "", "); continue it with --resume, or pass --overwrite to start again");
+  if (!earlier.empty() && !o.overwrite) {
+    std::string names;
+    for (size_t i = 0; i < earlier.size() && i < 4; ++i) names += (i ? ", " : "") + earlier[i].filename().string();
+    if (earlier.size() > 4) names += " and " + std::to_string(earlier.size() - 4) + " more";
+    detail::fail(o.out_dir, " holds an earlier run's results (", names, "); continue it with --resume, or pass ",
+                 "--overwrite to remove them and start again");
+  }
 
   std::printf("Using device: %s%s\n", device.str().c_str(), o.amp == "bf16" ? " (bf16 autocast)" : "");
   manual_seed(o.seed);
@@ -136,11 +181,20 @@ TrainResult train(const TrainOptions& o) {
   auto optimizer = make_optimizer(o, model.parameters());
 
   TrainResult result;
+  result.weights = o.weights;
   result.classes = train_set.classes();
   int64_t first_epoch = 0;
   if (o.resume) {
     first_epoch = load_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result, o);
     std::printf("Resuming after epoch %lld\n", (long long)first_epoch);
+    // embed's features and plot's figures describe the model this run goes on to replace.
+    for (const fs::path& stale : derived_files(o.out_dir)) {
+      std::error_code ec;
+      fs::remove(stale, ec);
+      MT_CHECK(!ec, "--resume: cannot remove ", stale.string(), ", made from the earlier model: ", ec.message());
+      std::printf("Removed %s (made from the model before this epoch; run embed and plot again)\n",
+                  stale.filename().string().c_str());
+    }
   }
   // On the GPU, batches are loaded into pinned memory and copied without blocking.
   const bool pin = device.is_cuda();
@@ -150,6 +204,11 @@ TrainResult train(const TrainOptions& o) {
       val_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed + 1, .pin_memory = pin});
   optim::EarlyStopping stopper(o.early_stopping > 0 ? o.early_stopping : 1, 0.0, optim::EarlyStopping::Mode::Max);
   for (const EpochResult& e : result.epochs) stopper.step(e.val_acc);
+  // A run that stopped early stays stopped: resuming it would train one more epoch per call.
+  MT_CHECK(o.early_stopping == 0 || stopper.bad_epochs() < o.early_stopping, "--resume: the run in ", o.out_dir,
+           " stopped early (val accuracy has not improved for ", stopper.bad_epochs(), " epochs, the best ",
+           stopper.best(), " at epoch ", stopper.best_epoch() + 1, "); give a larger --early-stopping or 0 to train ",
+           "it further");
 
   interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_interrupt);
@@ -158,6 +217,7 @@ TrainResult train(const TrainOptions& o) {
     std::printf("Epoch %lld/%lld\n----------\n", (long long)epoch + 1, (long long)o.epochs);
     std::fflush(stdout);
     EpochResult er;
+    er.bf16 = o.amp == "bf16";
     for (const bool training : {true, false}) {
       data::DataLoader& loader = training ? train_loader : val_loader;
       const size_t total = loader.dataset().size();
@@ -212,11 +272,11 @@ TrainResult train(const TrainOptions& o) {
       detail::fail("interrupted during epoch 1, before any checkpoint was written");
     }
     result.epochs.push_back(er);
+    result.stopped_early = o.early_stopping > 0 && stopper.step(er.val_acc);
     save_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result, epoch + 1, o);
-    if (o.early_stopping > 0 && stopper.step(er.val_acc)) {
+    if (result.stopped_early) {
       std::printf("Early stopping: val accuracy has not improved for %lld epochs (best %.4f)\n",
                   (long long)o.early_stopping, stopper.best());
-      result.stopped_early = true;
       break;
     }
   }

@@ -34,11 +34,13 @@ struct TrainOptions {
 
 struct EpochResult {
   double train_loss = 0, train_acc = 0, val_loss = 0, val_acc = 0;
+  bool bf16 = false;  // trained under bf16 autocast (--amp may change when a run is resumed)
 };
 struct Prediction {
   int64_t epoch = 0, pred = 0, actual = 0;
 };
 struct TrainResult {
+  std::string weights;  // what the run started from ("" = random init), kept across --resume
   std::vector<std::string> classes;
   std::vector<EpochResult> epochs;
   std::vector<Prediction> predictions;  // every val image of every epoch
@@ -56,7 +58,12 @@ minitorch::data::transforms::Compose eval_transform(int64_t size);
 std::string model_file(const std::string& out_dir);       // convnext_finetuned.safetensors
 std::string checkpoint_dir(const std::string& out_dir);   // checkpoint/ (for --resume)
 // The files of a run that exist in out_dir: train's, embed's and plot's, by their names. A new
-// run there needs --overwrite, which removes them before its first epoch.
+// run there needs --overwrite, which removes them before its first epoch. An empty checkpoint/
+// (a run stopped in its first epoch) is not counted; one holding files that are not checkpoint
+// files is an Error, so that --overwrite never removes a folder of the user's.
 std::vector<std::filesystem::path> earlier_run_files(const std::string& out_dir);
+// The files embed and plot made from an earlier model in out_dir (features, PCA and t-SNE);
+// a resumed run removes them, since its model replaces the one they describe.
+std::vector<std::filesystem::path> derived_files(const std::string& out_dir);
 
 }  // namespace faceage
