@@ -4,8 +4,10 @@
 
 #include <filesystem>
 
+#include "commands.hpp"
 #include "helpers.hpp"
 #include "minitorch/data/image.hpp"
+#include "minitorch/io/pth_writer.hpp"
 #include "plots.hpp"
 
 using namespace faceage;
@@ -184,4 +186,24 @@ TEST_CASE("every plot: an unwritable path is an Error naming it, and leaves no f
   CHECK_THROWS_WITH_AS(line_plot(dir.file("taken.png"), "", "", "", {{"a", kRed, {1}}}),
                        doctest::Contains("taken.png"), mt::Error);
   CHECK(dir.entries() == 1);
+}
+
+TEST_CASE("plot: features it cannot project are errors naming the features file, and write nothing") {
+  TempDir dir;
+  const std::string features = dir.file("features.pth");
+  const mt::Tensor labels = mt::from_vector<int64_t>({0, 1, 0, 1, 0}, {5});
+  const std::vector<std::pair<mt::Tensor, std::string>> bad = {
+      {mt::ones({5, 1}), "the features have 1 dimension; two projected components need at least 2"},
+      {mt::tensor({1, 2, 3, 4, 5, 6, 7, NAN, 9, 10}, {5, 2}), "feature [3, 1] is nan"},
+  };
+  PlotOptions o{features, dir.file("out"), {}};
+  for (const auto& [values, fragment] : bad) {
+    mt::save_pth_tuple(features, {values, labels});
+    CHECK_THROWS_WITH_FRAGMENT(plot_features(o), features + ": " + fragment);
+  }
+  mt::save_pth_tuple(features, {mt::ones({5, 2}), mt::from_vector<int64_t>({0, -1, 0, 1, 0}, {5})});
+  CHECK_THROWS_WITH_FRAGMENT(plot_features(o), features + ": label 1 is -1 (expected a class index from 0)");
+  mt::save_pth_tuple(features, {mt::ones({5, 2}), mt::ones({5})});
+  CHECK_THROWS_WITH_FRAGMENT(plot_features(o), "expected floating features and integer labels, got float32 and float32");
+  CHECK_FALSE(fs::exists(dir.path / "out"));
 }

@@ -66,6 +66,19 @@ TEST_CASE("prepare: names and ages are checked, repeated names skipped and count
   CHECK(report.conflicting_ages == 1);  // 27_Bo_0001.jpg again, at 41: copied once
   CHECK(files_below(root / "sorted") == 2);  // the counts are the files written
 
+  // Listed paths that split and train would not read (a folder, a file without an image
+  // extension) are skipped and counted, never copied or counted as images.
+  fs::create_directories(root / "images" / "folder.jpg");
+  write_file(root / "images" / "notes.txt", "n");
+  write_file(root / "images" / "no_extension", "x");
+  o.overwrite = true;
+  const faceage::PrepareReport odd = faceage::prepare(
+      {{"folder.jpg", 22}, {"notes.txt", 23}, {"no_extension", 24}, {"27_Bo_0001.jpg", 27}}, o);
+  CHECK(odd.not_images == 3);
+  CHECK(odd.groups == std::vector<std::pair<std::string, int64_t>>{{"20s", 1}});
+  CHECK(files_below(root / "sorted") == 1);
+  o.overwrite = false;
+
   // Entries that would leave the image folder, or that a cut-short file shows, are errors
   // naming the file and line.
   const std::vector<std::pair<std::string, std::string>> bad = {
@@ -101,7 +114,8 @@ TEST_CASE("prepare: an earlier run's folders are refused or replaced, the user's
   CHECK_THROWS_WITH_FRAGMENT(faceage::prepare(images, o), "holds the files of an earlier run, which would mix");
   // Nothing listed exists: an error before anything is removed.
   o.overwrite = true;
-  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"absent.jpg", 30}}, o), "none of the 1 listed images exists");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::prepare({{"absent.jpg", 30}}, o),
+                             "none of the 1 listed images is an image file in " + o.images_dir + " (1 missing, 0 not");
   CHECK(files_below(root / "sorted") == 4);
   // --overwrite replaces the earlier run's groups, 70s included, and leaves the user's folder.
   const auto report = faceage::prepare(images, o);

@@ -218,6 +218,11 @@ TEST_CASE("faceage synth: the size option and a set written over an old one") {
   }
   CHECK(count == 4);
   CHECK(snapshot(dir.path).size() == 4 + 2);
+  // A smaller set over a larger one replaces it whole: no photo outlives the metadata.
+  o.identities = 1;
+  o.per_identity = 1;
+  faceage::write_synthetic_cacd(o);
+  CHECK(snapshot(dir.path).size() == 1 + 2);
   // Never over a real download in the same layout.
   TempDir real("real");
   fs::create_directories(real.path / "CACD2000");

@@ -83,7 +83,7 @@ Commands::Commands(CLI::App& app) {
   train_->add_option("--device", t.device, "auto, cpu or cuda");
   train_->add_option("--amp", t.amp,
                      "none, or bf16: matrix products in bfloat16, float32 weights (faster on GPUs, AVX512_BF16 CPUs)");
-  train_->add_option("--arch", t.arch, "convnext_tiny (or small, base, large; atto, femto, pico, nano)");
+  train_->add_option("--arch", t.arch, "convnext_tiny, or convnext_small, _base, _large, or timm's convnext_atto, _femto, _pico, _nano");
   train_->add_option("--early-stopping", t.early_stopping, "stop after this many epochs without a better val accuracy")
       ->check(CLI::Range(int64_t(0), int64_t(1000000)));
   train_->add_flag("--resume", t.resume, "continue from the checkpoint in --out");
@@ -209,6 +209,9 @@ int Commands::run() {
     const PrepareReport report = prepare(images, prepare_options_);
     for (const auto& [group, n] : report.groups) std::printf("%s: %lld images\n", group.c_str(), (long long)n);
     if (report.missing) std::printf("warning: %lld listed images were not found and were skipped\n", (long long)report.missing);
+    if (report.not_images)
+      std::printf("warning: %lld listed paths are not image files (.jpg, .jpeg, .png or .bmp), e.g. %s, and were "
+                  "skipped\n", (long long)report.not_images, report.first_not_image.c_str());
     if (report.duplicates)
       std::printf("warning: %lld listed images were listed before, or share a file name with another image of their "
                   "group, and were skipped\n", (long long)report.duplicates);

@@ -8,13 +8,11 @@
 
 namespace faceage {
 
-namespace {
 bool is_image(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
 }
-}  // namespace
 
 std::vector<fs::path> list_images(const fs::path& dir) {
   std::error_code ec;

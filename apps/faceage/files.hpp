@@ -9,7 +9,10 @@ namespace faceage {
 
 namespace fs = std::filesystem;
 
-// Image files (.jpg, .jpeg, .png, .bmp, any case) directly in `dir`, sorted by name.
+// Whether `p` names an image by its extension: .jpg, .jpeg, .png or .bmp, any case (the files
+// split, train and ImageFolder read).
+bool is_image(const fs::path& p);
+// Image files directly in `dir`, sorted by name.
 std::vector<fs::path> list_images(const fs::path& dir);
 // The sub-folders of `dir`, sorted by name.
 std::vector<fs::path> list_subdirs(const fs::path& dir);

@@ -1,5 +1,6 @@
 // faceage plot: PCA and t-SNE of saved features (the tutorial's plot_pca and plot_tsne), with the
 // 2-D coordinates written as CSV beside the images.
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -43,13 +44,25 @@ void plot_features(const PlotOptions& o) {
            ": features must be [N, D] and labels [N], got ", shape_str(features.shape()), " and ",
            shape_str(labels_t.shape()));
   MT_CHECK(features.size(0) >= 5, o.features, ": ", features.size(0), " samples are too few to plot (need 5)");
-  ensure_writable_dir(o.out_dir, "output");
+  MT_CHECK(features.size(1) >= 2, o.features, ": the features have ", features.size(1), " dimension",
+           features.size(1) == 1 ? "" : "s", "; two projected components need at least 2");
+  MT_CHECK(is_floating(saved.at("0").dtype()) && !is_floating(labels_t.dtype()), o.features,
+           ": expected floating features and integer labels, got ", dtype_name(saved.at("0").dtype()), " and ",
+           dtype_name(labels_t.dtype()));
+  const auto values = features.to_vector<double>();
+  for (size_t i = 0; i < values.size(); ++i)
+    MT_CHECK(std::isfinite(values[i]), o.features, ": feature [", int64_t(i) / features.size(1), ", ",
+             int64_t(i) % features.size(1), "] is ", values[i], " (the model that made them diverged?)");
   std::vector<int> labels;
   int max_label = 0;
-  for (int64_t v : labels_t.to_vector<int64_t>()) {
+  const auto label_values = labels_t.to_vector<int64_t>();
+  for (size_t i = 0; i < label_values.size(); ++i) {
+    const int64_t v = label_values[i];
+    MT_CHECK(v >= 0 && v < 1000000, o.features, ": label ", i, " is ", v, " (expected a class index from 0)");
     labels.push_back(int(v));
     max_label = std::max(max_label, int(v));
   }
+  ensure_writable_dir(o.out_dir, "output");
   // The legend's names: --classes, else those faceage embed wrote beside the features
   // (<features>.classes.txt), else the tutorial's age groups (its features files carry no names).
   std::vector<std::string> names = o.class_names;

@@ -101,8 +101,15 @@ PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOpt
     const std::string group = age_group(image.age);
     int64_t& count = counts[group];
     if (count >= o.per_group) continue;
-    if (!fs::exists(from)) {
+    std::error_code ec;
+    if (!fs::exists(from, ec)) {
       ++report.missing;
+      continue;
+    }
+    // Only what split and train will read: a listed folder, or a file that is not an image by
+    // its extension, would be counted here and dropped there.
+    if (!fs::is_regular_file(from, ec) || !is_image(from)) {
+      if (report.not_images++ == 0) report.first_not_image = from.string();
       continue;
     }
     const fs::path to = fs::path(o.out_dir) / group / from.filename();
@@ -117,7 +124,8 @@ PrepareReport prepare(const std::vector<LabelledImage>& images, const PrepareOpt
   std::set<std::string> groups;
   for (const auto& [group, n] : counts)
     if (n > 0) report.groups.emplace_back(group, n), groups.insert(group);
-  MT_CHECK(!report.groups.empty(), "prepare: none of the ", images.size(), " listed images exists in ", o.images_dir);
+  MT_CHECK(!report.groups.empty(), "prepare: none of the ", images.size(), " listed images is an image file in ",
+           o.images_dir, " (", report.missing, " missing, ", report.not_images, " not .jpg, .jpeg, .png or .bmp files)");
   ensure_writable_dir(o.out_dir, "output");
   std::vector<fs::path> inputs = {o.images_dir};
   if (!o.labels_file.empty()) inputs.push_back(o.labels_file);

@@ -29,6 +29,8 @@ struct PrepareOptions {
 struct PrepareReport {
   std::vector<std::pair<std::string, int64_t>> groups;  // folder name, images
   int64_t missing = 0;                                  // listed files that do not exist
+  int64_t not_images = 0;       // listed folders and files without an image extension (split would drop them)
+  std::string first_not_image;  // one of them, for the warning
   int64_t duplicates = 0;       // listed again, or with a copied file's name in the same group
   int64_t conflicting_ages = 0;  // listed again with another age (copied once, for the first entry)
 };

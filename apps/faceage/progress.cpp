@@ -7,8 +7,11 @@ namespace faceage {
 Progress::Progress(std::string label, int64_t total, bool enabled)
     : label_(std::move(label)), total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
 
+Progress::~Progress() { finish(); }
+
 void Progress::update(int64_t done) {
   if (!enabled_ || total_ <= 0) return;
+  drawn_ = true;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = seconds > 0 ? double(done) / seconds : 0;
   const double eta = rate > 0 ? double(total_ - done) / rate : 0;
@@ -21,7 +24,8 @@ void Progress::update(int64_t done) {
 }
 
 void Progress::finish() {
-  if (enabled_) std::fprintf(stderr, "\r%*s\r", 90, "");
+  if (drawn_) std::fprintf(stderr, "\r%*s\r", 90, "");
+  drawn_ = false;
 }
 
 }  // namespace faceage

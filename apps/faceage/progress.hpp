@@ -9,6 +9,11 @@ namespace faceage {
 class Progress {
  public:
   Progress(std::string label, int64_t total, bool enabled);
+  // Clears the bar if finish() was not reached (an error is thrown through it), so the error
+  // starts its own line.
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
   void update(int64_t done);
   void finish();
 
@@ -16,6 +21,7 @@ class Progress {
   std::string label_;
   int64_t total_;
   bool enabled_;
+  bool drawn_ = false;  // something is on the line
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -39,6 +39,13 @@ void write_synthetic_cacd(const SynthOptions& o) {
   const bool data_there = fs::exists(meta, error) || (fs::is_directory(images_dir, error) && !fs::is_empty(images_dir, error));
   MT_CHECK(!data_there || fs::exists(marker, error), "synth: ", o.out_dir, " already holds a CACD2000/ folder or ",
            "celebrity2000_meta.mat that faceage synth did not write; choose another --out");
+  // An earlier synthetic set is replaced whole: its images would otherwise outlive its metadata.
+  if (data_there) {
+    fs::remove_all(images_dir, error);
+    MT_CHECK(!error, "synth: cannot remove the earlier set's ", images_dir.string(), ": ", error.message());
+    fs::remove(meta, error);
+    MT_CHECK(!error, "synth: cannot remove the earlier set's ", meta.string(), ": ", error.message());
+  }
   fs::create_directories(images_dir, error);
   MT_CHECK(!error, "write_synthetic_cacd: cannot create the directory '", images_dir.string(), "': ", error.message());
   write_text_atomic(marker, "written by faceage synth\n");
