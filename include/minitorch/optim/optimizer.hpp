@@ -43,6 +43,8 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   virtual void step() = 0;
+  // Drops every parameter's gradient, as PyTorch 2's zero_grad(set_to_none=True): a parameter
+  // that then gets none is skipped by step(), its moments left as they are.
   void zero_grad();
   size_t num_groups() const { return groups_.size(); }
   double lr(size_t group = 0) const;
