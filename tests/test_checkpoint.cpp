@@ -119,6 +119,13 @@ TEST_CASE("each save writes the next generation and removes the older tensors fi
   for (int64_t epoch = 1; epoch <= 3; ++epoch) save_checkpoint(dir.str(), state_of(run, epoch));
   CHECK(files_in(dir.path()) == std::vector<std::string>{"checkpoint.3.safetensors", "checkpoint.json"});
   CHECK(load_checkpoint(dir.str()).epoch == 3);
+  // The files a save writes, told from a user's files beside them (which an app may then refuse to remove).
+  for (const char* ours : {"checkpoint.json", "checkpoint.json.tmp", "checkpoint.3.safetensors", "checkpoint.12.safetensors.tmp"})
+    CHECK_MESSAGE(is_checkpoint_file(dir.str(), ours), ours);
+  for (const char* theirs : {"checkpoint.json.bak", "checkpoint.007.safetensors", "checkpoint.my-backup", "notes.txt",
+                             "checkpoint..safetensors", ".tmp"})
+    CHECK_MESSAGE(!is_checkpoint_file(dir.str(), theirs), theirs);
+  CHECK(is_checkpoint_file((dir.path() / "run.json").string(), "run.4.safetensors"));
 }
 
 TEST_CASE("a manifest named without a folder lives in the current folder") {

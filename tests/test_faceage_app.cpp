@@ -258,7 +258,10 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
     save_checkpoint(faceage::checkpoint_dir(t.out_dir), state);
   }
   t.early_stopping = 2;
-  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "stopped early (val accuracy has not improved for 2 epochs");
+  std::ofstream(out / "convnext_pca.csv") << "x,y,label\n";  // as plot leaves it
+  CHECK_THROWS_WITH_FRAGMENT(faceage::train(t), "has not improved its val accuracy for 2 epochs (best 0.5 at epoch 1)");
+  CHECK(fs::exists(out / "convnext_pca.csv"));  // a refused resume removes nothing
+  fs::remove(out / "convnext_pca.csv");
   t.early_stopping = 0;
   // plot's legend names: an empty one is an error naming the option.
   const auto empty_name = run("plot --features " + po.features + " --out " + t.out_dir + " --classes a,,c,d,e,f");
@@ -297,8 +300,12 @@ TEST_CASE("synth -> prepare -> split -> train -> embed -> plot, every output fil
   CHECK_FALSE(fs::exists(fresh));
   fs::create_directories(fresh / "checkpoint");
   CHECK(faceage::earlier_run_files(fresh.string()).empty());
-  std::ofstream(fresh / "checkpoint" / "notes.txt") << "mine";
-  CHECK_THROWS_WITH_FRAGMENT(faceage::earlier_run_files(fresh.string()), "holds notes.txt, which faceage train did not");
+  for (const char* mine : {"notes.txt", "checkpoint.json.bak"}) {
+    std::ofstream(fresh / "checkpoint" / mine) << "mine";
+    CHECK_THROWS_WITH_FRAGMENT(faceage::earlier_run_files(fresh.string()),
+                               std::string("holds ") + mine + ", which faceage train did not");
+    fs::remove(fresh / "checkpoint" / mine);
+  }
 
   // A diverging run stops with the reason instead of writing NaN curves.
   const auto diverged = run("train --data " + split_dir + " --out " + (root / "diverged").string() +

@@ -318,7 +318,8 @@ TEST_CASE("pth: views, strides and shared storages are honoured") {
 
 TEST_CASE("pth: hostile and unsupported archives are refused") {
   // Nothing is ever called: os.system("echo pwned") is an inert object, and not a state dict.
-  CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "evil.pth"), "holds a Python object made by os.system, not a dict of tensors");
+  CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "evil.pth"),
+                             "holds a Python object made by os.system, not a dict of tensors (nothing in it was run)");
   CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "big_endian.pth"), "big-endian");
   CHECK_THROWS_WITH_FRAGMENT(load_pth(kDir + "absent.pth"), "cannot open");
   CHECK_THROWS_WITH_FRAGMENT(parse_pt(bytes_of("\x80\x02}q\x00.")), "legacy (non-zip)");
@@ -410,9 +411,33 @@ TEST_CASE("unpickler: hand-written pickles") {
   }
   CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().str("builtins").str("eval").op('\x93').stop()),
                              "holds a Python object made by builtins.eval, not a dict of tensors");
-  CHECK_THROWS_WITH_FRAGMENT(
-      unpickle(Pickle().global("torchvision.models.convnext", "ConvNeXt").op(')').op('\x81').stop()),
-      "made by torchvision.models.convnext.ConvNeXt, not a dict of tensors (torch.save(model)");
+  // A torch.nn.Module's state (its __dict__) holds "_parameters": a whole pickled model, whose
+  // weights would silently be missing, is named wherever it sits.
+  auto module = [](Pickle& q) -> Pickle& {
+    return q.global("torchvision.models.convnext", "ConvNeXt").op(')').op('\x81').op('}').str("_parameters").op('}').op('s').op('b');
+  };
+  {
+    Pickle q;
+    CHECK_THROWS_WITH_FRAGMENT(unpickle(module(q).stop()),
+                               "data.pkl holds a whole pickled model (torchvision.models.convnext.ConvNeXt), not its tensors");
+  }
+  {
+    Pickle q;
+    q.op('}').str("model");
+    module(q).op('s');
+    CHECK_THROWS_WITH_FRAGMENT(unpickle(q.stop()), "'model' holds a whole pickled model (torchvision.models.convnext.ConvNeXt)");
+  }
+  // Names come from STACK_GLOBAL's strings as from GLOBAL's line: bounded and printable.
+  CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().str(std::string(300, 'a')).str("b").op('\x93').stop()),
+                             "STACK_GLOBAL has an invalid or overlong name");
+  CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().str("a\nb").str("c").op('\x93').stop()),
+                             "STACK_GLOBAL has an invalid or overlong name");
+  {  // Each distinct name is kept, so their number is bounded.
+    Pickle q;
+    q.op(']');
+    for (int i = 0; i <= 1 << 16; ++i) q.str("m").str("n" + std::to_string(i)).op('\x93').op('a');
+    CHECK_THROWS_WITH_FRAGMENT(unpickle(q.stop()), "names more than 65536 distinct Python classes and functions");
+  }
   // A tensor built by torch machinery not read here would vanish from the state dict: refused.
   CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().global("torch._utils", "_rebuild_sparse_tensor").stop()),
                              "unsupported tensor kind 'torch._utils._rebuild_sparse_tensor'");

@@ -81,6 +81,7 @@ const std::map<std::string, Op>& ops() {
       {"ce_mean_all_ignored",
        [](const Tensors& x) { return cross_entropy(x[0], x[1], {.weight = Tensor(), .label_smoothing = 0.1, .ignore_index = 2}); }},
       {"nll_mean_all_ignored", [](const Tensors& x) { return nll_loss(x[0], x[1], Tensor(), Reduction::Mean, 0); }},
+      {"ce_mean_zero_weights", [](const Tensors& x) { return cross_entropy(x[0], x[1], {.weight = x[2].detach()}); }},
       {"std_constant_row", [](const Tensors& x) { return mt::std(x[0], {1}); }},
   };
   return table;

@@ -112,6 +112,9 @@ CASES = {
     "ce_mean_all_ignored": (lambda x, y: F.cross_entropy(x, y, ignore_index=2, label_smoothing=0.1),
                             [rnd(3, 4), torch.tensor([2, 2, 2])]),
     "nll_mean_all_ignored": (lambda x, y: F.nll_loss(x, y, ignore_index=0), [rnd(2, 3), torch.tensor([0, 0])]),
+    # Counted targets whose class weights are all 0: NaN gradients, in torch as here.
+    "ce_mean_zero_weights": (lambda x, y, w: F.cross_entropy(x, y, weight=w.detach()),
+                             [rnd(3, 4), torch.tensor([1, 1, 2]), torch.tensor([1.0, 0, 0, 1], dtype=torch.float64)]),
     # A constant row has std 0: its gradient is 0, not 0 * inf.
     "std_constant_row": (lambda a: a.std(1), [torch.tensor([[2.0, 2, 2], [1, 2, 3.5]], dtype=torch.float64)]),
 }

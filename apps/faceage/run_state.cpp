@@ -1,27 +1,23 @@
 #include "run_state.hpp"
 
-#include <charconv>
-
 #include "minitorch/io/checkpoint.hpp"
+#include "outputs.hpp"
 
 namespace faceage {
 
 using namespace minitorch;
 
 namespace {
-// The shortest text that reads back as `v` ("0.0001"), so a learning rate compares exactly.
-std::string shortest(double v) {
-  char buffer[64];
-  const auto end = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::general).ptr;
-  return std::string(buffer, end);
-}
-
 // The options a resumed run must share with the run it continues, as the checkpoint records
 // them: the model, its input and the optimisation. --epochs, --amp, --workers, --device and
 // --early-stopping may change.
 std::vector<std::pair<std::string, std::string>> fixed_options(const TrainOptions& o) {
-  return {{"arch", o.arch},         {"image_size", std::to_string(o.image_size)}, {"optimizer", o.optimizer},
-          {"lr", shortest(o.lr)},   {"batch_size", std::to_string(o.batch_size)}, {"seed", std::to_string(o.seed)}};
+  return {{"arch", o.arch},
+          {"image_size", std::to_string(o.image_size)},
+          {"optimizer", o.optimizer},
+          {"lr", python_float(o.lr)},  // "0.0001": compares exactly, reads as the user wrote it
+          {"batch_size", std::to_string(o.batch_size)},
+          {"seed", std::to_string(o.seed)}};
 }
 std::string option_name(const std::string& key) {
   std::string name = "--" + key;

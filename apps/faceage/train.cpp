@@ -52,9 +52,16 @@ std::vector<fs::path> existing(const std::string& out_dir, const std::vector<std
   return found;
 }
 
-// Whether train wrote `name` into a checkpoint folder: the manifest, its tensors files and the
-// temporary files of a save ("checkpoint.json", "checkpoint.3.safetensors", "...tmp").
-bool is_checkpoint_file(const std::string& name) { return name.rfind("checkpoint.", 0) == 0; }
+// embed's features and plot's figures describe the model a resumed run has now replaced.
+void remove_derived_files(const std::string& out_dir) {
+  for (const fs::path& stale : derived_files(out_dir)) {
+    std::error_code ec;
+    fs::remove(stale, ec);
+    MT_CHECK(!ec, "--resume: cannot remove ", stale.string(), ", made from the earlier model: ", ec.message());
+    std::printf("Removed %s (made from the model this run replaces; run embed and plot again)\n",
+                stale.filename().string().c_str());
+  }
+}
 
 }  // namespace
 
@@ -75,8 +82,9 @@ std::vector<fs::path> earlier_run_files(const std::string& out_dir) {
     bool any = false;
     for (const auto& entry : fs::directory_iterator(checkpoints, ec)) {
       const std::string name = entry.path().filename().string();
-      MT_CHECK(is_checkpoint_file(name), checkpoints.string(), " holds ", name, ", which faceage train did not write; ",
-               "move it, or choose another --out");
+      MT_CHECK(entry.is_regular_file(ec) && !entry.is_symlink(ec) && is_checkpoint_file(checkpoints.string(), name),
+               checkpoints.string(), " holds ", name, ", which faceage train did not write; move it, or choose ",
+               "another --out");
       any = true;
     }
     if (any) found.push_back(checkpoints);
@@ -186,29 +194,21 @@ TrainResult train(const TrainOptions& o) {
   int64_t first_epoch = 0;
   if (o.resume) {
     first_epoch = load_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result, o);
-    std::printf("Resuming after epoch %lld\n", (long long)first_epoch);
-    // embed's features and plot's figures describe the model this run goes on to replace.
-    for (const fs::path& stale : derived_files(o.out_dir)) {
-      std::error_code ec;
-      fs::remove(stale, ec);
-      MT_CHECK(!ec, "--resume: cannot remove ", stale.string(), ", made from the earlier model: ", ec.message());
-      std::printf("Removed %s (made from the model before this epoch; run embed and plot again)\n",
-                  stale.filename().string().c_str());
-    }
   }
+  optim::EarlyStopping stopper(o.early_stopping > 0 ? o.early_stopping : 1, 0.0, optim::EarlyStopping::Mode::Max);
+  for (const EpochResult& e : result.epochs) stopper.step(e.val_acc);
+  // A run that stopped early stays stopped: resuming it would train one more epoch per call.
+  MT_CHECK(o.early_stopping == 0 || stopper.bad_epochs() < o.early_stopping, "--resume: the run in ", o.out_dir,
+           " has not improved its val accuracy for ", stopper.bad_epochs(), " epochs (best ", stopper.best(),
+           " at epoch ", stopper.best_epoch() + 1, "), which --early-stopping ", o.early_stopping,
+           " stops at; give a larger --early-stopping, or 0, to train it further");
+  if (o.resume) std::printf("Resuming after epoch %lld\n", (long long)first_epoch);
   // On the GPU, batches are loaded into pinned memory and copied without blocking.
   const bool pin = device.is_cuda();
   data::DataLoader train_loader(
       train_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed, .pin_memory = pin});
   data::DataLoader val_loader(
       val_set, {.batch_size = o.batch_size, .shuffle = true, .num_workers = o.workers, .seed = o.seed + 1, .pin_memory = pin});
-  optim::EarlyStopping stopper(o.early_stopping > 0 ? o.early_stopping : 1, 0.0, optim::EarlyStopping::Mode::Max);
-  for (const EpochResult& e : result.epochs) stopper.step(e.val_acc);
-  // A run that stopped early stays stopped: resuming it would train one more epoch per call.
-  MT_CHECK(o.early_stopping == 0 || stopper.bad_epochs() < o.early_stopping, "--resume: the run in ", o.out_dir,
-           " stopped early (val accuracy has not improved for ", stopper.bad_epochs(), " epochs, the best ",
-           stopper.best(), " at epoch ", stopper.best_epoch() + 1, "); give a larger --early-stopping or 0 to train ",
-           "it further");
 
   interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_interrupt);
@@ -274,6 +274,7 @@ TrainResult train(const TrainOptions& o) {
     result.epochs.push_back(er);
     result.stopped_early = o.early_stopping > 0 && stopper.step(er.val_acc);
     save_run_state(checkpoint_dir(o.out_dir), model, *optimizer, result, epoch + 1, o);
+    if (o.resume && epoch == first_epoch) remove_derived_files(o.out_dir);
     if (result.stopped_early) {
       std::printf("Early stopping: val accuracy has not improved for %lld epochs (best %.4f)\n",
                   (long long)o.early_stopping, stopper.best());

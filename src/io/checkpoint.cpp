@@ -174,6 +174,14 @@ bool has_checkpoint(const std::string& path) {
   return fs::is_regular_file(internal::checkpoint_paths(path).manifest, ec);
 }
 
+bool is_checkpoint_file(const std::string& path, const std::string& file_name) {
+  const internal::CheckpointPaths paths = internal::checkpoint_paths(path);
+  const std::string tmp = ".tmp";
+  const bool temporary = file_name.size() > tmp.size() && file_name.ends_with(tmp);
+  const std::string name = temporary ? file_name.substr(0, file_name.size() - tmp.size()) : file_name;
+  return name == paths.manifest.filename().string() || internal::generation_of(name, paths.stem) > 0;
+}
+
 TrainingState load_checkpoint(const std::string& path) {
   const internal::CheckpointPaths paths = internal::checkpoint_paths(path);
   const std::string manifest_path = paths.manifest.string();

@@ -1,5 +1,6 @@
 #include "pickle.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <unordered_map>
 
@@ -142,6 +143,12 @@ class Machine {
     const uint8_t* p = in_.take(n, "a string");
     return std::string(reinterpret_cast<const char*>(p), size_t(n));
   }
+  // A global's module or name, from GLOBAL's operands or STACK_GLOBAL's strings: printable
+  // ASCII of bounded length, so a file cannot name globals of megabytes.
+  void check_global_part(const std::string& s, const char* op) {
+    if (s.size() > kMaxGlobalName || std::any_of(s.begin(), s.end(), [](char c) { return c < 0x20 || c > 0x7e; }))
+      fail(op, " has an invalid or overlong name");
+  }
   // GLOBAL's operands: "module\nname\n", printable ASCII.
   std::string line() {
     std::string s;
@@ -213,11 +220,16 @@ class Machine {
         push(guarded([&] { return hooks_.find_class(module, name); }));
         return;
       }
-      case 0x93: {  // STACK_GLOBAL
+      case 0x93: {  // STACK_GLOBAL: the same names as GLOBAL's, from the stack
         const Value name = pop(), module = pop();
-        push(guarded([&] {
-          return hooks_.find_class(heap_.str(module, "STACK_GLOBAL's module"), heap_.str(name, "STACK_GLOBAL's name"));
-        }));
+        // References into the heap: a long string is checked, not copied.
+        const std::string& module_name =
+            guarded([&]() -> const std::string& { return heap_.str(module, "STACK_GLOBAL's module"); });
+        const std::string& global_name =
+            guarded([&]() -> const std::string& { return heap_.str(name, "STACK_GLOBAL's name"); });
+        check_global_part(module_name, "STACK_GLOBAL");
+        check_global_part(global_name, "STACK_GLOBAL");
+        push(guarded([&] { return hooks_.find_class(module_name, global_name); }));
         return;
       }
       case 'q': put(in_.u8("BINPUT's index")); return;

@@ -36,7 +36,11 @@ enum : int64_t {
   kFirstStorageType = 100
 };
 // Tags of the Object values.
-enum : int64_t { kStorageObject, kTensorObject, kInertObject /* what an inert global built (ref: its name) */ };
+enum : int64_t { kStorageObject, kTensorObject, kInertObject /* what an inert global built (ref: inert_objects_) */ };
+
+// At most this many distinct inert globals: a few bytes of STACK_GLOBAL over memoized strings
+// can name many combinations, each of which is kept.
+constexpr size_t kMaxInertGlobals = 1u << 16;
 
 // Training checkpoints keep more than the weights: argparse.Namespace arguments, numpy scalars,
 // whole Python objects. Nothing here is ever called, so such a global is safe to stand in as an
@@ -101,7 +105,11 @@ class TorchHooks : public pickle::Hooks {
              "_rebuild_parameter over a torch.*Storage (dense CPU or CUDA tensors of a standard dtype)");
     const std::string qualified = module + "." + name;
     auto [it, fresh] = inert_index_.try_emplace(qualified, uint32_t(inert_names_.size()));
-    if (fresh) inert_names_.push_back(qualified);
+    if (fresh) {
+      MT_CHECK(inert_names_.size() < kMaxInertGlobals, "the pickle names more than ", kMaxInertGlobals,
+               " distinct Python classes and functions; a checkpoint needs a handful");
+      inert_names_.push_back(qualified);
+    }
     return {Kind::Global, kInertGlobal, 0, it->second};
   }
 
@@ -136,7 +144,11 @@ class TorchHooks : public pickle::Hooks {
   }
 
   Value call(const Value& callable, const Value& args_value) override {
-    if (is_inert(callable)) return {Kind::Object, kInertObject, 0, callable.ref};  // never run
+    if (is_inert(callable)) {  // never run: the object only remembers what made it
+      const uint32_t name = callable.kind == Kind::Global ? callable.ref : inert_objects_[callable.ref].name;
+      inert_objects_.push_back({name, false});
+      return {Kind::Object, kInertObject, 0, uint32_t(inert_objects_.size() - 1)};
+    }
     MT_CHECK(callable.kind == Kind::Global, "a ", pickle::kind_name(callable.kind), " is called, expected a global");
     const auto& args = heap_.tuple(args_value, "the arguments");
     switch (callable.i) {
@@ -161,6 +173,11 @@ class TorchHooks : public pickle::Hooks {
   void build(const Value& obj, const Value& state) override {
     MT_CHECK(obj.kind == Kind::Dict || is_inert(obj), "BUILD sets the state of a ", pickle::kind_name(obj.kind),
              " (expected a dict or an object)");
+    // A torch.nn.Module pickles its __dict__, whose "_parameters" holds its weights: the object is
+    // a whole model, whose tensors a state dict would have named.
+    if (obj.kind == Kind::Object && state.kind == Kind::Dict)
+      for (const auto& [key, value] : heap_.dicts[state.ref])
+        if (key.kind == Kind::Str && heap_.strings[key.ref] == "_parameters") inert_objects_[obj.ref].module = true;
   }
 
   static bool is_tensor(const Value& v) { return v.kind == Kind::Object && v.i == kTensorObject; }
@@ -169,7 +186,13 @@ class TorchHooks : public pickle::Hooks {
   }
   const Tensor& tensor(const Value& v) const { return tensors_[v.ref]; }
   // "argparse.Namespace" for an inert global or an object it built.
-  const std::string& inert_name(const Value& v) const { return inert_names_[v.ref]; }
+  const std::string& inert_name(const Value& v) const {
+    return inert_names_[v.kind == Kind::Global ? v.ref : inert_objects_[v.ref].name];
+  }
+  // Whether `v` is a pickled torch.nn.Module (torch.save(model) rather than its state dict).
+  bool is_module(const Value& v) const {
+    return v.kind == Kind::Object && v.i == kInertObject && inert_objects_[v.ref].module;
+  }
 
  private:
   Shape int_tuple(const Value& v, const char* what) const {
@@ -245,6 +268,11 @@ class TorchHooks : public pickle::Hooks {
   std::vector<Tensor> tensors_;
   std::vector<std::string> inert_names_;
   std::unordered_map<std::string, uint32_t> inert_index_;
+  struct InertObject {
+    uint32_t name;  // index into inert_names_
+    bool module;    // its state holds "_parameters": a torch.nn.Module
+  };
+  std::vector<InertObject> inert_objects_;
 };
 
 // Walks nested dicts depth first, in order, naming tensors by their path of keys.
@@ -258,6 +286,7 @@ class Flattener {
       // torch.save((features, labels)): the elements are named "0", "1", ...
       const auto& items = heap_.sequences[root.ref];
       for (size_t i = 0; i < items.size(); ++i) {
+        check_not_module(items[i], "element " + std::to_string(i));
         if (TorchHooks::is_tensor(items[i])) out_.insert(std::to_string(i), hooks_.tensor(items[i]));
         else if (items[i].kind == Kind::Dict) walk(items[i], std::to_string(i), 1);
       }
@@ -265,9 +294,9 @@ class Flattener {
                ", expected a dict of tensors or a tuple of tensors (it has no tensors)");
       return std::move(out_);
     }
-    MT_CHECK(!TorchHooks::is_inert(root), where_, ": data.pkl holds a Python object made by ",
-             hooks_.inert_name(root), ", not a dict of tensors (torch.save(model) pickles the model's code references, not just its "
-             "weights); save its state dict instead: torch.save(model.state_dict(), path)");
+    check_not_module(root, "data.pkl");
+    MT_CHECK(!TorchHooks::is_inert(root), where_, ": data.pkl holds a Python object made by ", hooks_.inert_name(root),
+             ", not a dict of tensors (nothing in it was run)");
     MT_CHECK(root.kind == Kind::Dict, where_, ": data.pkl holds a ",
              TorchHooks::is_tensor(root) ? "single tensor" : pickle::kind_name(root.kind),
              ", expected a dict of tensors (a state dict, or a checkpoint dict holding one), or a tuple of tensors");
@@ -285,13 +314,14 @@ class Flattener {
     MT_CHECK(depth <= kMaxDepth, where_, ": dicts nest deeper than ", kMaxDepth, " levels (or a dict contains itself)");
     for (const auto& [key, value] : heap_.dicts[dict.ref]) {
       const bool tensor = TorchHooks::is_tensor(value);
-      // Numbers, strings, None, lists and other Python objects (inert placeholders): not state.
-      if (!tensor && value.kind != Kind::Dict) continue;
       std::string name;
       if (key.kind == Kind::Str) name = heap_.strings[key.ref];
       else if (key.kind == Kind::Int) name = std::to_string(key.i);  // e.g. an optimizer's per-parameter state
       else continue;
       if (!prefix.empty()) name = prefix + "." + name;
+      check_not_module(value, "'" + name + "'");
+      // Numbers, strings, None, lists and other Python objects (inert placeholders): not state.
+      if (!tensor && value.kind != Kind::Dict) continue;
       name_bytes_ += name.size() + 1;
       MT_CHECK(name_bytes_ <= kMaxNameBytes, where_, ": the nested dicts name more than ", kMaxNameBytes,
                " bytes of keys (a dict shared many times over, or one that contains itself)");
@@ -302,6 +332,13 @@ class Flattener {
         walk(value, name, depth + 1);
       }
     }
+  }
+
+  // A whole pickled model in place of a state dict: its weights would silently be missing.
+  void check_not_module(const Value& v, const std::string& what) const {
+    MT_CHECK(!hooks_.is_module(v), where_, ": ", what, " holds a whole pickled model (", hooks_.inert_name(v),
+             "), not its tensors: torch.save(model) pickles references to the model's code; save "
+             "model.state_dict() in its place");
   }
 
   const Heap& heap_;

@@ -41,16 +41,17 @@ Targets check_targets(const char* op, const Tensor& scores, const Tensor& target
   return out;
 }
 
-// Mean divides by the total weight of the counted targets. When every target is ignored that
-// total is 0: the loss is NaN, as torch's, but its gradient is 0 (torch's backward skips ignored
-// targets), not the 0 * inf = NaN that dividing by the total would give.
-Tensor reduce(const Tensor& per_sample, const Tensor& total_weight, Reduction reduction) {
+// Mean divides by the total weight of the counted targets. When every target is ignored the
+// loss is NaN, as torch's, but its gradient is 0 (torch's backward skips ignored targets), not
+// the 0 * inf = NaN that dividing by a total of 0 would give. (Counted targets whose class
+// weights sum to 0 give NaN gradients, in torch as here.)
+Tensor reduce(const Tensor& per_sample, const Tensor& total_weight, const Tensor& keep, Reduction reduction) {
   switch (reduction) {
     case Reduction::None: return per_sample;
     case Reduction::Sum: return sum(per_sample);
     case Reduction::Mean: {
       const Tensor total = total_weight.detach();
-      const Tensor none_counted = total == 0.0;
+      const Tensor none_counted = sum(keep) == 0.0;
       const Tensor scale = where(none_counted, zeros_like(total), 1.0 / total);
       const Tensor nan_if_none = where(none_counted, full_like(total, std::nan("")), zeros_like(total));
       return sum(per_sample) * scale + nan_if_none;
@@ -67,7 +68,7 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
   // w_i = weight[target_i] (1 without weights), 0 for ignored targets
   Tensor w = weight.defined() ? index_select(weight.to(log_probs.dtype()), 0, t.index.squeeze(1)) * t.keep : t.keep;
   Tensor per_sample = -gather(log_probs, 1, t.index).squeeze(1) * w;
-  return reduce(per_sample, sum(w), reduction);
+  return reduce(per_sample, sum(w), t.keep, reduction);
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntropyOptions& o) {
@@ -84,7 +85,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const CrossEntr
     Tensor smooth = -(weight.defined() ? sum(logp * weight, {1}) : sum(logp, {1})) * t.keep;
     per_sample = per_sample * (1 - eps) + smooth * (eps / classes);
   }
-  return reduce(per_sample, sum(w), o.reduction);
+  return reduce(per_sample, sum(w), t.keep, o.reduction);
 }
 
 double accuracy(const Tensor& logits, const Tensor& target) {

@@ -67,5 +67,8 @@ void save_checkpoint(const std::string& path, const TrainingState& state);
 TrainingState load_checkpoint(const std::string& path);
 // Whether `path` holds a checkpoint manifest (its contents are checked only by loading it).
 bool has_checkpoint(const std::string& path);
+// Whether `file_name`, beside the checkpoint `path`'s manifest, is a file save_checkpoint writes:
+// the manifest, a tensors file "<stem>.N.safetensors", or the temporary ".tmp" of either.
+bool is_checkpoint_file(const std::string& path, const std::string& file_name);
 
 }  // namespace minitorch

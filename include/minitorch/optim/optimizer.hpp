@@ -35,7 +35,9 @@ struct AdamWOptions {
   double beta1 = 0.9, beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 1e-2;  // decoupled: applied to the weights, not through the gradient
-  AdamOptions as_adam() const { return {lr, beta1, beta2, eps, weight_decay}; }
+  AdamOptions as_adam() const {
+    return {.lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps, .weight_decay = weight_decay};
+  }
 };
 
 // Base: parameter groups (each with its own learning rate), zero_grad, and state as named tensors.
