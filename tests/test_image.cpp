@@ -151,6 +151,38 @@ TEST_CASE("bad input gives one clear error naming the file") {
   const Tensor unpadded = read_image(dir.file("unpadded.bmp")), whole = read_image(data_fixture("photo_61x47.bmp"));
   CHECK(unpadded.shape() == whole.shape());
   CHECK(unpadded.to_vector<double>() == whole.to_vector<double>());
+  // Rows stored top first (a negative height in the header) give the same picture, as in PIL.
+  {
+    const auto u32 = [&](size_t at) { return uint32_t(bmp[at] | bmp[at + 1] << 8 | bmp[at + 2] << 16 | bmp[at + 3] << 24); };
+    const size_t offset = u32(10), row_bytes = 184, rows = u32(22);
+    REQUIRE(rows == 47);
+    std::vector<uint8_t> top_down = bmp;
+    const uint32_t negative = uint32_t(-int32_t(rows));
+    for (int b = 0; b < 4; ++b) top_down[22 + size_t(b)] = uint8_t(negative >> (8 * b));
+    for (size_t r = 0; r < rows; ++r)
+      std::copy_n(bmp.begin() + std::ptrdiff_t(offset + r * row_bytes), row_bytes,
+                  top_down.begin() + std::ptrdiff_t(offset + (rows - 1 - r) * row_bytes));
+    const Tensor flipped = decode_image(top_down.data(), top_down.size(), "top_down.bmp");
+    CHECK(flipped.to_vector<double>() == whole.to_vector<double>());
+  }
+  // The kinds stb_image misreads are refused by name: run-length encoded BMPs, OS/2 BMPs with a
+  // palette, and JPEGs with arithmetic coding.
+  std::vector<uint8_t> rle = bmp;
+  rle[30] = 1;
+  CHECK_THROWS_WITH_FRAGMENT(decode_image(rle.data(), rle.size(), "rle.bmp"), "'rle.bmp' is a run-length encoded BMP");
+  const std::vector<uint8_t> os2 = {'B', 'M', 36, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0, 0,  // file header, pixels at 32
+                                    12, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0,             // 1 x 1, 1 plane, 1 bit
+                                    0, 0, 0, 255, 255, 255,                          // 2 palette entries
+                                    0x80, 0, 0, 0};
+  CHECK_THROWS_WITH_FRAGMENT(decode_image(os2.data(), os2.size(), "os2.bmp"), "'os2.bmp' is an OS/2 BMP with a palette");
+  std::vector<uint8_t> arithmetic = file_bytes(data_fixture("photo_61x47.jpg"));
+  for (size_t i = 2; i + 1 < arithmetic.size(); ++i)
+    if (arithmetic[i] == 0xFF && arithmetic[i + 1] == 0xC0) {
+      arithmetic[i + 1] = 0xC9;
+      break;
+    }
+  CHECK_THROWS_WITH_FRAGMENT(decode_image(arithmetic.data(), arithmetic.size(), "arith.jpg"),
+                             "'arith.jpg' is a JPEG coded with arithmetic coding (SOF9)");
 
   // A JPEG header announcing 20000 x 20000 pixels: refused before any pixel memory is allocated.
   const std::vector<uint8_t> huge = {0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 8, 0x4e, 0x20, 0x4e, 0x20, 3,

@@ -40,26 +40,67 @@ std::string first_bytes(const uint8_t* data, size_t size) {
   return out.str();
 }
 
-// stb_image fills the missing rows of a cut-short BMP with black instead of failing, so the size
-// its header implies is checked here: the pixel offset plus the rows of an uncompressed bitmap
-// (run-length encoded ones have no fixed size; stb does report those truncated).
-void check_bmp_complete(const uint8_t* data, size_t size, const std::string& name, const char* op) {
+// A BMP's header fields (OS/2's 12-byte header or Windows' longer ones); 0 where the file ends.
+struct BmpHeader {
+  uint32_t header_size = 0, pixel_offset = 0, bits = 0, compression = 0;
+  int64_t width = 0, height = 0;
+};
+BmpHeader bmp_header(const uint8_t* data, size_t size) {
   const auto u16 = [&](size_t at) { return at + 2 <= size ? uint32_t(data[at] | data[at + 1] << 8) : 0u; };
   const auto u32 = [&](size_t at) { return at + 4 <= size ? u16(at) | u16(at + 2) << 16 : 0u; };
-  const uint32_t header_size = u32(14), pixel_offset = u32(10);
-  int64_t width, height;
-  uint32_t bits, compression = 0;
-  if (header_size == 12) {  // OS/2's BITMAPCOREHEADER
-    width = u16(18), height = u16(20), bits = u16(24);
+  BmpHeader h;
+  h.header_size = u32(14), h.pixel_offset = u32(10);
+  if (h.header_size == 12) {  // OS/2's BITMAPCOREHEADER
+    h.width = u16(18), h.height = u16(20), h.bits = u16(24);
   } else {
-    width = int32_t(u32(18)), height = int32_t(u32(22)), bits = u16(28), compression = u32(30);
+    h.width = int32_t(u32(18)), h.height = int32_t(u32(22)), h.bits = u16(28), h.compression = u32(30);
   }
-  if (compression != 0 && compression != 3 && compression != 6) return;  // 0: plain; 3, 6: bit fields
+  return h;
+}
+
+// The BMPs stb_image misreads: run-length encoded ones (which it cannot decode, and reports as a
+// corrupt header) and OS/2 ones with a palette (it reads their 3-byte entries with the wrong
+// count, leaving colours uninitialised).
+void check_bmp_kind(const uint8_t* data, size_t size, const std::string& name, const char* op) {
+  const BmpHeader h = bmp_header(data, size);
+  MT_CHECK(h.header_size != 12 || h.bits > 8, op, ": '", name, "' is an OS/2 BMP with a palette (", h.bits,
+           " bits per pixel), which minitorch cannot read; save it as a Windows BMP or a PNG");
+  MT_CHECK(h.compression != 1 && h.compression != 2, op, ": '", name, "' is a run-length encoded BMP, which ",
+           "minitorch cannot read (it reads uncompressed and bit-field BMPs); save it uncompressed or as a PNG");
+}
+
+// stb_image fills the missing rows of a cut-short BMP with black instead of failing, so the size
+// its header implies is checked here: the pixel offset plus the rows of an uncompressed bitmap.
+void check_bmp_complete(const uint8_t* data, size_t size, const std::string& name, const char* op) {
+  const BmpHeader h = bmp_header(data, size);
+  if (h.compression != 0 && h.compression != 3 && h.compression != 6) return;  // 0: plain; 3, 6: bit fields
   // Rows are padded to 4 bytes; the last row's padding may be missing without losing a pixel.
-  const int64_t row_bits = std::abs(width) * int64_t(bits), row_bytes = (row_bits + 31) / 32 * 4;
-  const int64_t needed = int64_t(pixel_offset) + row_bytes * std::max<int64_t>(std::abs(height) - 1, 0) + (row_bits + 7) / 8;
+  const int64_t row_bits = std::abs(h.width) * int64_t(h.bits), row_bytes = (row_bits + 31) / 32 * 4;
+  const int64_t needed =
+      int64_t(h.pixel_offset) + row_bytes * std::max<int64_t>(std::abs(h.height) - 1, 0) + (row_bits + 7) / 8;
   MT_CHECK(needed <= int64_t(size), op, ": '", name, "' is a truncated BMP image (its header needs ", needed,
            " bytes, the file has ", size, ")");
+}
+
+// The frame type of a JPEG, from its first SOF marker: stb_image decodes baseline and progressive
+// Huffman-coded frames (SOF0-2) and reports the others (arithmetic coding, lossless,
+// hierarchical) as an unknown image type, which reads as a corrupt file.
+void check_jpeg_coding(const uint8_t* data, size_t size, const std::string& name, const char* op) {
+  for (size_t at = 2; at + 4 <= size && data[at] == 0xFF;) {
+    const uint8_t marker = data[at + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++at;
+      continue;
+    }
+    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
+      MT_CHECK(marker <= 0xC2, op, ": '", name, "' is a JPEG coded with ",
+               marker >= 0xC9 ? "arithmetic coding" : marker == 0xC3 ? "lossless coding" : "a hierarchical or lossless frame",
+               " (SOF", int(marker - 0xC0), "), which minitorch cannot read (it reads baseline and progressive JPEGs)");
+      return;
+    }
+    if (marker == 0xDA || marker == 0xD9) return;  // start of scan or end of image: no frame header first
+    at += 2 + size_t(data[at + 2] << 8 | data[at + 3]);
+  }
 }
 
 Tensor decode(const uint8_t* data, size_t size, const std::string& name, const char* op) {
@@ -70,16 +111,21 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
   MT_CHECK(size <= size_t(INT_MAX), op, ": '", name, "' is ", size, " bytes, more than stb_image reads (2 GiB)");
   const int length = int(size);
 
+  const bool bmp = std::strcmp(format, "BMP") == 0;
+  if (bmp) check_bmp_kind(data, size, name, op);
+  if (std::strcmp(format, "JPEG") == 0) check_jpeg_coding(data, size, name, op);
+
   // The header alone gives the size: absurd dimensions are refused before anything is allocated.
   int width = 0, height = 0, channels = 0;
   MT_CHECK(stbi_info_from_memory(data, length, &width, &height, &channels), op, ": '", name, "' has a corrupt ",
            format, " header (stb_image: ", stbi_failure_reason(), ")");
+  if (bmp) height = std::abs(height);  // negative: the rows are stored top first
   MT_CHECK(width > 0 && height > 0, op, ": '", name, "' is an empty ", format, " image (", width, " x ", height,
            " pixels)");
   MT_CHECK(int64_t(width) * height <= kMaxImagePixels, op, ": '", name, "' is ", width, " x ", height,
            " pixels, more than the limit of ", kMaxImagePixels, " (kMaxImagePixels)");
+  if (bmp) check_bmp_complete(data, size, name, op);
 
-  if (std::strcmp(format, "BMP") == 0) check_bmp_complete(data, size, name, op);
 
   // Asking stb for 3 channels converts as PIL's convert('RGB') does: grey is replicated, the
   // alpha channel dropped (not composited), palette entries looked up, 16-bit samples cut to 8.
