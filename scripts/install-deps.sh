@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libeigen3-dev doctest-dev libstb-dev
-          libmatio-dev libhdf5-dev libomp-dev zlib1g-dev libcli11-dev libcairo2-dev)
+          libmatio-dev libhdf5-dev libomp-dev zlib1g-dev libcli11-dev libcairo2-dev libjpeg62-turbo-dev)
 # Extra packages asked for by the caller, e.g. `install-deps.sh python3-torch`.
 packages+=("$@")
 

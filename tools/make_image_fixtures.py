@@ -12,7 +12,7 @@ grey and clipped regions), so resampling, JPEG and the colour maths meet realist
 Every expected image is an RGB PNG. cases.txt lists one check per line, `KIND ARGS...`:
     png_sum      FILE W H SUM            an RGB PNG's size and byte sum (guards the PNG reader)
     decode       INPUT EXPECTED          PIL's open(INPUT).convert('RGB')
-    jpeg_decode  INPUT EXPECTED          the same for a JPEG (decoders differ by a few levels)
+    jpeg_decode  INPUT EXPECTED          the same for a JPEG (both through libjpeg-turbo: identical)
     resize       INPUT H W EXPECTED      PIL's resize((W, H), BILINEAR)
     resize_short INPUT SIZE EXPECTED     torchvision's Resize(SIZE) (shorter side, PIL path)
     center_crop  INPUT H W EXPECTED      torchvision's CenterCrop((H, W))
@@ -99,7 +99,10 @@ def main():
         expected = save_expected("decoded_" + name.replace(".", "_") + ".png",
                                  Image.open(os.path.join(OUT, name)).convert("RGB"))
         cases.append(f"decode {name} {expected}")
-    for name in ["photo_61x47.jpg", "photo_250.jpg"]:
+    # Chroma subsampled 4:2:2 (stb_image gets its last chroma column wrong) and a grey JPEG.
+    big.save(os.path.join(OUT, "photo_250_422.jpg"), quality=90, subsampling=1)
+    small.convert("L").save(os.path.join(OUT, "gray_61x47.jpg"), quality=90)
+    for name in ["photo_61x47.jpg", "photo_250.jpg", "photo_250_422.jpg", "gray_61x47.jpg"]:
         expected = save_expected("pil_decoded_" + name.replace(".", "_") + ".png",
                                  Image.open(os.path.join(OUT, name)).convert("RGB"))
         cases.append(f"jpeg_decode {name} {expected}")

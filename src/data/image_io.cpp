@@ -1,5 +1,5 @@
-// Image files: decoding through stb_image, encoding through stb_image_write, files written
-// whole through write_file_atomic.
+// Image files: decoding through stb_image (JPEGs through libjpeg-turbo, jpeg_decoder.cpp),
+// encoding through stb_image_write, files written whole through write_file_atomic.
 #include <stb_image.h>
 #include <stb_image_write.h>
 
@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "jpeg_decoder.hpp"
 #include "minitorch/data/image.hpp"
 #include "minitorch/io/atomic_write.hpp"
 
@@ -125,6 +126,9 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
   MT_CHECK(int64_t(width) * height <= kMaxImagePixels, op, ": '", name, "' is ", width, " x ", height,
            " pixels, more than the limit of ", kMaxImagePixels, " (kMaxImagePixels)");
   if (bmp) check_bmp_complete(data, size, name, op);
+  // JPEGs through libjpeg-turbo as PIL reads them (jpeg_decoder.hpp), but for CMYK and YCCK ones.
+  if (std::strcmp(format, "JPEG") == 0 && internal::jpeg_decodes_to_rgb(data, size, name, op))
+    return internal::decode_jpeg_rgb(data, size, name, op);
 
 
   // Asking stb for 3 channels converts as PIL's convert('RGB') does: grey is replicated, the

@@ -1,12 +1,15 @@
 #pragma once
 // Reading and writing images. An image is a contiguous uint8 CPU tensor [H, W, 3] (RGB), the
-// layout of a decoded file and of PIL's np.asarray(img). Decoding goes through stb_image.
+// layout of a decoded file and of PIL's np.asarray(img). JPEGs are decoded by libjpeg-turbo with
+// PIL's settings, PNGs and BMPs by stb_image.
 //
 // JPEG, PNG and BMP are read. Every image becomes RGB exactly as PIL's Image.convert('RGB')
 // makes it: grey is replicated, alpha is dropped (not composited over a background), palettes
-// are looked up. JPEG pixels may differ from PIL's (libjpeg-turbo) by a few levels, because stb
-// uses its own IDCT and chroma upsampling; PNG and BMP pixels are identical. One deliberate
-// difference: 16-bit PNGs keep the high byte of each sample, where PIL clips 16-bit grey at 255.
+// are looked up. JPEG, PNG and BMP pixels are PIL's, but for CMYK/YCCK JPEGs (stb_image's
+// conversion, within a few levels) and 16-bit BMPs (stb scales 5-bit samples by bit
+// replication, PIL by truncation: one level on some values). One deliberate difference: 16-bit
+// PNGs keep the high byte of each sample, where PIL clips 16-bit grey at 255. Not read:
+// arithmetic-coded or lossless JPEGs, run-length encoded BMPs, OS/2 BMPs with a palette.
 //
 // Every failure throws minitorch::Error naming the file and what was expected.
 #include <cstddef>
