@@ -80,6 +80,12 @@ TEST_CASE("ImageFolder takes other extensions when asked") {
   write_noise_png(dir / "r/c/b.img", 3, 3, 2);
   ImageFolder ds(dir / "r", {}, {.extensions = {"img"}});
   CHECK(relative_paths(ds, dir) == std::vector<std::string>{"r/c/b.img"});
+  // A file torchvision would list but that cannot be decoded here is named, not silently left
+  // out (unless the extensions were chosen).
+  write_text(dir / "r/c/photo.WEBP", "RIFF");
+  CHECK_THROWS_WITH_FRAGMENT(ImageFolder(dir / "r"), join_text({"'", dir / "r/c/photo.WEBP",
+                                                                "' is an image torchvision's ImageFolder would list"}));
+  CHECK(ImageFolder(dir / "r", {}, {.extensions = {"img"}}).size() == 1);
 }
 
 TEST_CASE("ImageFolder: bad folders give one Error naming the folder") {

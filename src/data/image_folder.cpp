@@ -42,8 +42,12 @@ std::vector<std::string> class_folders(const fs::path& root, const ImageFolderOp
 }
 
 // The image files under one class folder, ordered as torchvision's sorted(os.walk(...)): by
-// folder path, then by file name.
+// folder path, then by file name. With the default extensions, a file that torchvision's
+// ImageFolder would also list (its IMG_EXTENSIONS) but that cannot be read here is an Error:
+// dropping it silently would make a smaller dataset than the user's PyTorch code sees.
 std::vector<std::string> class_images(const fs::path& folder, const ImageFolderOptions& options) {
+  static const std::vector<std::string> unreadable = {".ppm", ".pgm", ".tif", ".tiff", ".webp"};
+  const bool default_extensions = options.extensions == ImageFolderOptions{}.extensions;
   std::vector<std::pair<std::string, std::string>> found;  // (folder, file name)
   for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::follow_directory_symlink);
        it != fs::recursive_directory_iterator(); ++it) {
@@ -52,6 +56,10 @@ std::vector<std::string> class_images(const fs::path& folder, const ImageFolderO
     const fs::path& p = it->path();
     if (has_extension(p.filename().string(), options.extensions))
       found.emplace_back(p.parent_path().string(), p.filename().string());
+    else
+      MT_CHECK(!default_extensions || !has_extension(p.filename().string(), unreadable), "ImageFolder: ", quoted(p),
+               " is an image torchvision's ImageFolder would list, in a format minitorch cannot read (it reads ",
+               "JPEG, PNG and BMP); convert it, move it out of the class folder, or pass extensions to choose the files");
   }
   std::sort(found.begin(), found.end());
   std::vector<std::string> paths;

@@ -9,7 +9,9 @@
 // folder is searched recursively (symbolic links followed) for files with one of the extensions
 // (case-insensitive); samples are ordered by class, then folder, then file name, so the order is
 // stable from run to run. Errors name the folder: a missing or unreadable root, a root without
-// sub-folders, a class folder without images (every such class is named).
+// sub-folders, a class folder without images (every such class is named). With the default
+// extensions, a .ppm, .pgm, .tif, .tiff or .webp file (which torchvision lists but minitorch
+// cannot decode) is an Error naming it, rather than a sample silently left out.
 #include <string>
 #include <vector>
 
