@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
                 (long long)image.size(1), (long long)image.size(0), repeats, images);
     std::printf("%-30s %13s %12s\n", "step", "wall ms/image", "CPU ms/image");
     const std::vector<std::pair<const char*, std::function<void()>>> steps = {
-        {"decode_image (stb_image)", [&] { decode_image(bytes.data(), bytes.size(), path); }},
+        {"decode_image (libjpeg-turbo)", [&] { decode_image(bytes.data(), bytes.size(), path); }},
         {"Resize((224, 224))", [&] { resize224(image); }},
         {"RandomHorizontalFlip(0.5)", [&] { flip(resized, gen); }},
         {"ColorJitter(0.2, 0.2)", [&] { jitter(resized, gen); }},
