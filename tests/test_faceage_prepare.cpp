@@ -174,6 +174,11 @@ TEST_CASE("split: both sides keep images, the output stays out of the input, an 
   o.out_dir = (root / "sorted" / ".." / "sorted/").string();
   CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "or lies inside it");
   o.out_dir = (root / "sorted_split").string();  // a sibling whose name starts like the input's
+  // An image in a format faceage cannot read is named, not silently left out of the split.
+  const fs::path webp = fs::path(o.in_dir) / "10s" / "extra.webp";
+  write_file(webp, "RIFF");
+  CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "'" + webp.string() + "' is an image in a format faceage cannot read");
+  fs::remove(webp);
   CHECK(faceage::split(o).size() == 2);
 
   CHECK_THROWS_WITH_FRAGMENT(faceage::split(o), "sorted_split/train holds the files of an earlier run");

@@ -8,9 +8,16 @@
 
 namespace faceage {
 
-bool is_image(const fs::path& p) {
+namespace {
+std::string lower_extension(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
+}  // namespace
+
+bool is_image(const fs::path& p) {
+  const std::string ext = lower_extension(p);
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
 }
 
@@ -18,8 +25,18 @@ std::vector<fs::path> list_images(const fs::path& dir) {
   std::error_code ec;
   MT_CHECK(fs::is_directory(dir, ec), "no such folder: ", dir.string());
   std::vector<fs::path> out;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.is_regular_file() && is_image(entry.path())) out.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file()) continue;
+    if (is_image(entry.path())) {
+      out.push_back(entry.path());
+      continue;
+    }
+    // Images torchvision's ImageFolder would read but minitorch's cannot: named, not dropped.
+    const std::string ext = lower_extension(entry.path());
+    MT_CHECK(ext != ".webp" && ext != ".tif" && ext != ".tiff" && ext != ".ppm" && ext != ".pgm", "'",
+             entry.path().string(), "' is an image in a format faceage cannot read (it reads JPEG, PNG and BMP); ",
+             "convert it or move it out of ", dir.string());
+  }
   MT_CHECK(!ec, "cannot read folder ", dir.string(), ": ", ec.message());
   std::sort(out.begin(), out.end());
   return out;

@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 // Whether `p` names an image by its extension: .jpg, .jpeg, .png or .bmp, any case (the files
 // split, train and ImageFolder read).
 bool is_image(const fs::path& p);
-// Image files directly in `dir`, sorted by name.
+// Image files directly in `dir`, sorted by name. A .webp, .tif, .tiff, .ppm or .pgm file (an
+// image torchvision would read) is an Error naming it rather than a file silently left out.
 std::vector<fs::path> list_images(const fs::path& dir);
 // The sub-folders of `dir`, sorted by name.
 std::vector<fs::path> list_subdirs(const fs::path& dir);
