@@ -432,6 +432,19 @@ TEST_CASE("unpickler: hand-written pickles") {
                              "STACK_GLOBAL has an invalid or overlong name");
   CHECK_THROWS_WITH_FRAGMENT(unpickle(Pickle().str("a\nb").str("c").op('\x93').stop()),
                              "STACK_GLOBAL has an invalid or overlong name");
+  {  // An integer beyond 64 bits (a training script's seed of 2**70) is a number like any other,
+     // skipped; where a size is expected it is refused.
+    Pickle q;
+    q.op('}').mark().str("seed").op('\x8a').op('\x09').raw(std::string("\0\0\0\0\0\0\0\0\x40", 9));
+    q.str("w").tensor("0", 10, 0, {2}, {1}).op('u');
+    CHECK(unpickle(q.stop()).keys() == std::vector<std::string>{"w"});
+    Pickle big_size;
+    big_size.op('}').str("t").global("torch._utils", "_rebuild_tensor_v2").mark();
+    big_size.mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").integer(10).tuple().op('Q');
+    big_size.integer(0).mark().op('\x8a').op('\x09').raw(std::string("\0\0\0\0\0\0\0\0\x40", 9)).tuple();
+    big_size.ints({1}).op('\x89').ordered_dict().tuple().op('R').op('s');
+    CHECK_THROWS_WITH_FRAGMENT(unpickle(big_size.stop()), "should be an int, found float");
+  }
   {  // Each distinct name is kept, so their number is bounded.
     Pickle q;
     q.op(']');

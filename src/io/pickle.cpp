@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <unordered_map>
 
 #include "byte_reader.hpp"
@@ -160,14 +161,22 @@ class Machine {
       s += c;
     }
   }
-  int64_t long1() {
+  // LONG1: a little-endian two's complement integer of up to 255 bytes. One that does not fit in
+  // 64 bits (a training script's seed of 2**70, say) becomes a float, like a number the hooks
+  // have no use for: a size or an offset that large is refused where an int is expected.
+  Value long1() {
     const uint8_t n = in_.u8("LONG1's length");
-    if (n > 8) fail("LONG1 integer of ", int(n), " bytes does not fit in 64 bits");
     const uint8_t* p = in_.take(n, "LONG1's bytes");
+    if (n > 8) {
+      double v = 0;
+      for (int k = n; k-- > 0;) v = v * 256 + double(p[k]);
+      if (p[n - 1] & 0x80) v -= std::ldexp(1.0, 8 * n);
+      return {Kind::Float, 0, v, 0};
+    }
     uint64_t v = 0;
     for (int k = 0; k < n; ++k) v |= uint64_t(p[k]) << (8 * k);
     if (n > 0 && n < 8 && (p[n - 1] & 0x80)) v |= ~uint64_t(0) << (8 * n);  // sign-extend
-    return int64_t(v);
+    return integer(int64_t(v));
   }
   Value integer(int64_t v) { return {Kind::Int, v, 0, 0}; }
   Value string(Kind kind, uint64_t n) { return guarded([&] { return heap_.add_string(kind, bytes(n)); }); }
@@ -247,7 +256,7 @@ class Machine {
       case 'K': push(integer(in_.u8("BININT1's value"))); return;
       case 'M': push(integer(in_.u16("BININT2's value"))); return;
       case 'J': push(integer(int32_t(in_.u32("BININT's value")))); return;
-      case 0x8a: push(integer(long1())); return;
+      case 0x8a: push(long1()); return;
       case 'G': {  // BINFLOAT: big-endian IEEE double
         const uint64_t bits = __builtin_bswap64(in_.u64("BINFLOAT's value"));
         push({Kind::Float, 0, std::bit_cast<double>(bits), 0});
