@@ -16,6 +16,18 @@ TEST_CASE("cat and stack") {
   CHECK_THROWS_WITH_FRAGMENT(cat({a, b}, 1), "sizes must match");
   CHECK_THROWS_WITH_FRAGMENT(stack({a, b}), "equal shapes");
   CHECK_THROWS_WITH_FRAGMENT(cat({}), "non-empty");
+  // As PyTorch: a 1-D empty tensor among tensors of other shapes adds nothing (its dtype still
+  // takes part in the promotion), and gets an empty gradient.
+  Tensor start = zeros({0}, {.dtype = kFloat64, .requires_grad = true});
+  Tensor w = ones({2, 3}, {.requires_grad = true});
+  Tensor joined = cat({start, w, start}, 1);
+  CHECK(joined.shape() == Shape{2, 3});
+  CHECK(joined.dtype() == kFloat64);
+  joined.sum().backward();
+  CHECK(start.grad().shape() == Shape{0});
+  CHECK(w.grad().to_vector<double>() == std::vector<double>(6, 1.0));
+  CHECK(cat({zeros({0}), zeros({0})}).shape() == Shape{0});
+  CHECK_THROWS_WITH_FRAGMENT(cat({zeros({0}), zeros({})}), "zero-dimensional tensors cannot be concatenated");
 }
 
 TEST_CASE("index_select and index_add") {

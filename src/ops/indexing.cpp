@@ -13,7 +13,13 @@ using internal::strided;
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   MT_CHECK(!tensors.empty(), "cat: expects a non-empty list of tensors");
-  const Tensor& first = tensors[0];
+  // PyTorch's legacy rule: a 1-D empty tensor ([0], what an empty list of results is often
+  // initialised to) may stand among tensors of any shape, and adds nothing.
+  const auto legacy_empty = [&](const Tensor& x) { return x.shape() == Shape{0}; };
+  std::vector<size_t> shaped;
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!legacy_empty(tensors[i])) shaped.push_back(i);
+  const Tensor& first = tensors[shaped.empty() ? 0 : shaped[0]];
   MT_CHECK(first.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated (use stack)");
   const int64_t d = wrap_dim(dim, first.dim(), "cat");
   internal::common_device("cat", tensors);
@@ -21,30 +27,33 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   int64_t total = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& x = tensors[i];
+    t = promote_types(t, x.dtype());
+    if (legacy_empty(x) && !shaped.empty()) continue;
     MT_CHECK(x.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(x.shape()), ", tensor 0 has ",
              shape_str(first.shape()), " (expected the same number of dims)");
     for (int64_t k = 0; k < x.dim(); ++k)
       MT_CHECK(k == d || x.size(k) == first.size(k), "cat: tensor ", i, " has shape ", shape_str(x.shape()),
                ", tensor 0 has ", shape_str(first.shape()), " (sizes must match except in dim ", d, ")");
     total += x.size(d);
-    t = promote_types(t, x.dtype());
   }
   Shape out_shape = first.shape();
   out_shape[size_t(d)] = total;
   Tensor out = empty(out_shape, {.dtype = t, .device = first.device()});
-  std::vector<int64_t> starts;
+  std::vector<int64_t> starts, sizes;  // in the output along d; -1: a legacy empty tensor, skipped
   int64_t at = 0;
   for (const Tensor& x : tensors) {
-    starts.push_back(at);
-    if (x.size(d) > 0) out.detach().narrow(d, at, x.size(d)).copy_(x.detach());
-    at += x.size(d);
+    const bool skipped = legacy_empty(x) && !shaped.empty();
+    starts.push_back(skipped ? -1 : at);
+    sizes.push_back(skipped ? 0 : x.size(d));
+    if (!skipped && x.size(d) > 0) out.detach().narrow(d, at, x.size(d)).copy_(x.detach());
+    if (!skipped) at += x.size(d);
   }
   out.storage()->bump_version();
-  std::vector<int64_t> sizes;
-  for (const Tensor& x : tensors) sizes.push_back(x.size(d));
   return record("CatBackward0", tensors, out, [d, starts, sizes](const Tensor& g) {
     Tensors grads;
-    for (size_t i = 0; i < starts.size(); ++i) grads.push_back(g.narrow(d, starts[i], sizes[i]));
+    for (size_t i = 0; i < starts.size(); ++i)
+      grads.push_back(starts[i] < 0 ? zeros({0}, {.dtype = g.dtype(), .device = g.device()})
+                                    : g.narrow(d, starts[i], sizes[i]));
     return grads;
   });
 }
