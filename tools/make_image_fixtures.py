@@ -2,7 +2,8 @@
 """Writes tests/fixtures/data/: small images and what PIL and torchvision make of them.
 
 Run with Debian's Pillow 9.4 and torchvision 0.14:
-    apt-get install -y python3-pil python3-torchvision   # python3-sklearn adds two real photos
+    apt-get install -y python3-pil python3-torchvision libjpeg-turbo-progs  # jpegtran; python3-sklearn
+    # adds two real photos
     /usr/bin/python3 tools/make_image_fixtures.py
 The tests (tests/test_image.cpp, tests/test_transforms.cpp) read the committed files and never
 need Python.
@@ -23,6 +24,7 @@ Every expected image is an RGB PNG. cases.txt lists one check per line, `KIND AR
 """
 import glob
 import os
+import subprocess
 
 import numpy as np
 from PIL import Image
@@ -102,7 +104,17 @@ def main():
     # Chroma subsampled 4:2:2 (stb_image gets its last chroma column wrong) and a grey JPEG.
     big.save(os.path.join(OUT, "photo_250_422.jpg"), quality=90, subsampling=1)
     small.convert("L").save(os.path.join(OUT, "gray_61x47.jpg"), quality=90)
-    for name in ["photo_61x47.jpg", "photo_250.jpg", "photo_250_422.jpg", "gray_61x47.jpg"]:
+    # CMYK with Adobe's marker (as PIL writes it) and without (PIL reads both the same way), and
+    # arithmetic coding (jpegtran, from Debian's libjpeg-turbo-progs).
+    small.convert("CMYK").save(os.path.join(OUT, "cmyk_61x47.jpg"), quality=90)
+    data = open(os.path.join(OUT, "cmyk_61x47.jpg"), "rb").read()
+    app14 = data.find(b"\xff\xee")
+    length = data[app14 + 2] * 256 + data[app14 + 3]
+    open(os.path.join(OUT, "cmyk_no_adobe_61x47.jpg"), "wb").write(data[:app14] + data[app14 + 2 + length:])
+    subprocess.run(["jpegtran", "-arithmetic", "-outfile", os.path.join(OUT, "arithmetic_61x47.jpg"),
+                    os.path.join(OUT, "photo_61x47.jpg")], check=True)
+    for name in ["photo_61x47.jpg", "photo_250.jpg", "photo_250_422.jpg", "gray_61x47.jpg", "cmyk_61x47.jpg",
+                 "cmyk_no_adobe_61x47.jpg", "arithmetic_61x47.jpg"]:
         expected = save_expected("pil_decoded_" + name.replace(".", "_") + ".png",
                                  Image.open(os.path.join(OUT, name)).convert("RGB"))
         cases.append(f"jpeg_decode {name} {expected}")

@@ -1,4 +1,4 @@
-// Image files: decoding through stb_image (JPEGs through libjpeg-turbo, jpeg_decoder.cpp),
+// Image files: decoding through stb_image (PNG, BMP) and libjpeg-turbo (JPEG, jpeg_decoder.cpp),
 // encoding through stb_image_write, files written whole through write_file_atomic.
 #include <stb_image.h>
 #include <stb_image_write.h>
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 #include "jpeg_decoder.hpp"
@@ -83,27 +84,6 @@ void check_bmp_complete(const uint8_t* data, size_t size, const std::string& nam
            " bytes, the file has ", size, ")");
 }
 
-// The frame type of a JPEG, from its first SOF marker: stb_image decodes baseline and progressive
-// Huffman-coded frames (SOF0-2) and reports the others (arithmetic coding, lossless,
-// hierarchical) as an unknown image type, which reads as a corrupt file.
-void check_jpeg_coding(const uint8_t* data, size_t size, const std::string& name, const char* op) {
-  for (size_t at = 2; at + 4 <= size && data[at] == 0xFF;) {
-    const uint8_t marker = data[at + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++at;
-      continue;
-    }
-    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-      MT_CHECK(marker <= 0xC2, op, ": '", name, "' is a JPEG coded with ",
-               marker >= 0xC9 ? "arithmetic coding" : marker == 0xC3 ? "lossless coding" : "a hierarchical or lossless frame",
-               " (SOF", int(marker - 0xC0), "), which minitorch cannot read (it reads baseline and progressive JPEGs)");
-      return;
-    }
-    if (marker == 0xDA || marker == 0xD9) return;  // start of scan or end of image: no frame header first
-    at += 2 + size_t(data[at + 2] << 8 | data[at + 3]);
-  }
-}
-
 Tensor decode(const uint8_t* data, size_t size, const std::string& name, const char* op) {
   MT_CHECK(size > 0, op, ": '", name, "' is empty (expected a JPEG, PNG or BMP image)");
   const char* format = sniff_format(data, size);
@@ -112,34 +92,38 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
   MT_CHECK(size <= size_t(INT_MAX), op, ": '", name, "' is ", size, " bytes, more than stb_image reads (2 GiB)");
   const int length = int(size);
 
-  const bool bmp = std::strcmp(format, "BMP") == 0;
+  const bool jpeg = std::strcmp(format, "JPEG") == 0, bmp = std::strcmp(format, "BMP") == 0;
   if (bmp) check_bmp_kind(data, size, name, op);
-  if (std::strcmp(format, "JPEG") == 0) check_jpeg_coding(data, size, name, op);
 
   // The header alone gives the size: absurd dimensions are refused before anything is allocated.
-  int width = 0, height = 0, channels = 0;
-  MT_CHECK(stbi_info_from_memory(data, length, &width, &height, &channels), op, ": '", name, "' has a corrupt ",
-           format, " header (stb_image: ", stbi_failure_reason(), ")");
-  if (bmp) height = std::abs(height);  // negative: the rows are stored top first
-  MT_CHECK(width > 0 && height > 0, op, ": '", name, "' is an empty ", format, " image (", width, " x ", height,
-           " pixels)");
-  MT_CHECK(int64_t(width) * height <= kMaxImagePixels, op, ": '", name, "' is ", width, " x ", height,
+  int64_t width = 0, height = 0;
+  if (jpeg) {
+    std::tie(width, height) = internal::jpeg_frame_size(data, size, name, op);
+  } else {
+    int w = 0, h = 0, channels = 0;
+    MT_CHECK(stbi_info_from_memory(data, length, &w, &h, &channels), op, ": '", name, "' has a corrupt ", format,
+             " header (stb_image: ", stbi_failure_reason(), ")");
+    width = w;
+    height = bmp ? std::abs(int64_t(h)) : h;  // a BMP's negative height: rows stored top first
+  }
+  MT_CHECK(width > 0 && height > 0 && height <= INT_MAX, op, ": '", name, "' is an empty ", format, " image (", width,
+           " x ", height, " pixels)");
+  MT_CHECK(width * height <= kMaxImagePixels, op, ": '", name, "' is ", width, " x ", height,
            " pixels, more than the limit of ", kMaxImagePixels, " (kMaxImagePixels)");
+  // JPEGs through libjpeg-turbo, as PIL reads them (jpeg_decoder.hpp).
+  if (jpeg) return internal::decode_jpeg_rgb(data, size, name, op);
   if (bmp) check_bmp_complete(data, size, name, op);
-  // JPEGs through libjpeg-turbo as PIL reads them (jpeg_decoder.hpp), but for CMYK and YCCK ones.
-  if (std::strcmp(format, "JPEG") == 0 && internal::jpeg_decodes_to_rgb(data, size, name, op))
-    return internal::decode_jpeg_rgb(data, size, name, op);
-
 
   // Asking stb for 3 channels converts as PIL's convert('RGB') does: grey is replicated, the
   // alpha channel dropped (not composited), palette entries looked up, 16-bit samples cut to 8.
-  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-      stbi_load_from_memory(data, length, &width, &height, &channels, 3), stbi_image_free);
+  int w = 0, h = 0, channels = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(data, length, &w, &h, &channels, 3),
+                                                   stbi_image_free);
   // (stb_image's own reason is left out: it comes from the last decoder tried, often another
   // format's, such as "bad png sig" for a cut-short JPEG.)
   MT_CHECK(pixels != nullptr, op, ": '", name, "' holds corrupt or truncated ", format, " data");
-  Tensor image = empty({height, width, 3}, {.dtype = kUInt8});
-  std::memcpy(image.data_ptr<uint8_t>(), pixels.get(), size_t(height) * size_t(width) * 3);
+  Tensor image = empty({h, w, 3}, {.dtype = kUInt8});
+  std::memcpy(image.data_ptr<uint8_t>(), pixels.get(), size_t(h) * size_t(w) * 3);
   return image;
 }
 

@@ -1,23 +1,28 @@
 #pragma once
 // JPEG decoding through libjpeg-turbo, the library (and the default settings: the accurate
 // integer IDCT, fancy upsampling) that PIL uses, so that pixels are those torchvision's default
-// loader gives. stb_image's own JPEG decoder differs by a few levels, and in 4:2:2 images
-// computes the last chroma column wrongly (up to 120 levels).
+// loader gives. (stb_image's own JPEG decoder differs by a few levels, computes the last chroma
+// column of 4:2:2 images wrongly, reads arithmetic coding not at all and a CMYK file without
+// Adobe's marker as YCbCr.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "minitorch/tensor.hpp"
 
 namespace minitorch::data::internal {
 
-// Whether libjpeg decodes `data` to RGB itself: YCbCr, RGB and grey JPEGs. CMYK and YCCK ones
-// (Adobe's) are left to stb_image, whose conversion matches PIL's to a few levels. An Error
-// naming the file when the header cannot be read.
-bool jpeg_decodes_to_rgb(const uint8_t* data, size_t size, const std::string& name, const char* op);
+// (width, height) from the first frame header (SOFn), read without decoding anything, so that
+// absurd sizes are refused before any memory is taken. An Error naming the file when there is
+// no frame header before the first scan.
+std::pair<int64_t, int64_t> jpeg_frame_size(const uint8_t* data, size_t size, const std::string& name, const char* op);
 
-// The image as uint8 [H, W, 3]. A file cut short (libjpeg would pad it with grey) or corrupt
-// data is an Error naming the file.
+// The image as uint8 [H, W, 3], converted to RGB as PIL's convert('RGB') does: grey replicated;
+// CMYK (and Adobe's YCCK, which libjpeg turns into CMYK) read with Adobe's inverted samples, as
+// PIL assumes for every CMYK JPEG, then R = (255 - K) - (255 - K) C / 255 and so on. A file cut
+// short before its last row (libjpeg would pad it with grey), corrupt data or a coding libjpeg
+// cannot decode (lossless, hierarchical) is an Error naming the file.
 Tensor decode_jpeg_rgb(const uint8_t* data, size_t size, const std::string& name, const char* op);
 
 }  // namespace minitorch::data::internal

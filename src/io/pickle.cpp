@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <unordered_map>
 
 #include "byte_reader.hpp"
@@ -168,10 +167,11 @@ class Machine {
     const uint8_t n = in_.u8("LONG1's length");
     const uint8_t* p = in_.take(n, "LONG1's bytes");
     if (n > 8) {
+      // The magnitude (a negative number's two's complement negated: bytes inverted, plus one).
+      const bool negative = p[n - 1] & 0x80;
       double v = 0;
-      for (int k = n; k-- > 0;) v = v * 256 + double(p[k]);
-      if (p[n - 1] & 0x80) v -= std::ldexp(1.0, 8 * n);
-      return {Kind::Float, 0, v, 0};
+      for (int k = n; k-- > 0;) v = v * 256 + double(negative ? uint8_t(~p[k]) : p[k]);
+      return {Kind::Float, 0, negative ? -(v + 1) : v, 0};
     }
     uint64_t v = 0;
     for (int k = 0; k < n; ++k) v |= uint64_t(p[k]) << (8 * k);

@@ -29,11 +29,12 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     const Tensor& x = tensors[i];
     t = promote_types(t, x.dtype());
     if (legacy_empty(x) && !shaped.empty()) continue;
-    MT_CHECK(x.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(x.shape()), ", tensor 0 has ",
+    const size_t f = shaped.empty() ? 0 : shaped[0];
+    MT_CHECK(x.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(x.shape()), ", tensor ", f, " has ",
              shape_str(first.shape()), " (expected the same number of dims)");
     for (int64_t k = 0; k < x.dim(); ++k)
       MT_CHECK(k == d || x.size(k) == first.size(k), "cat: tensor ", i, " has shape ", shape_str(x.shape()),
-               ", tensor 0 has ", shape_str(first.shape()), " (sizes must match except in dim ", d, ")");
+               ", tensor ", f, " has ", shape_str(first.shape()), " (sizes must match except in dim ", d, ")");
     total += x.size(d);
   }
   Shape out_shape = first.shape();
