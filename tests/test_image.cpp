@@ -126,9 +126,15 @@ TEST_CASE("bad input gives one clear error naming the file") {
   {  // Cut anywhere, down to its end-of-image marker alone, a JPEG is refused as PIL refuses it
      // (libjpeg itself would pad the missing rows with grey).
     const auto jpeg = file_bytes(data_fixture("photo_61x47.jpg"));
-    for (size_t size = 0; size + 2 <= jpeg.size(); size += size < 200 ? 1 : 29) {
+    size_t scan = 0;  // where the image data starts (the SOS marker)
+    while (scan + 1 < jpeg.size() && !(jpeg[scan] == 0xFF && jpeg[scan + 1] == 0xDA)) ++scan;
+    std::vector<size_t> sizes;
+    for (size_t size = 0; size + 2 < jpeg.size(); size += size < 200 ? 1 : 29) sizes.push_back(size);
+    sizes.push_back(jpeg.size() - 2);  // all but the end marker
+    for (const size_t size : sizes) {
       CAPTURE(size);
-      CHECK_THROWS_AS(decode_image(jpeg.data(), size, "cut.jpg"), Error);
+      if (size > scan + 20) CHECK_THROWS_WITH_FRAGMENT(decode_image(jpeg.data(), size, "cut.jpg"), "'cut.jpg' holds corrupt");
+      else CHECK_THROWS_AS(decode_image(jpeg.data(), size, "cut.jpg"), Error);
     }
     // Every row there but the end marker replaced by other bytes: PIL reads it, and so does this
     // (with 4 bytes instead of 64, the decoder's read-ahead runs out of data in the last row,
@@ -191,6 +197,11 @@ TEST_CASE("bad input gives one clear error naming the file") {
                                     0, 0, 0, 255, 255, 255,                          // 2 palette entries
                                     0x80, 0, 0, 0};
   CHECK_THROWS_WITH_FRAGMENT(decode_image(os2.data(), os2.size(), "os2.bmp"), "'os2.bmp' is an OS/2 BMP with a palette");
+  std::vector<uint8_t> tallest = bmp;  // a height of -2^31: refused by the pixel limit, no overflow
+  tallest[22] = tallest[23] = tallest[24] = 0;
+  tallest[25] = 0x80;
+  CHECK_THROWS_WITH_FRAGMENT(decode_image(tallest.data(), tallest.size(), "tall.bmp"),
+                             "'tall.bmp' is 61 x 2147483648 pixels, more than the limit");
   std::vector<uint8_t> lossless = file_bytes(data_fixture("photo_61x47.jpg"));
   for (size_t i = 2; i + 1 < lossless.size(); ++i)
     if (lossless[i] == 0xFF && lossless[i + 1] == 0xC0) {

@@ -436,6 +436,7 @@ TEST_CASE("unpickler: hand-written pickles") {
      // skipped; where a size is expected it is refused.
     Pickle q;
     q.op('}').mark().str("seed").op('\x8a').op('\x09').raw(std::string("\0\0\0\0\0\0\0\0\x40", 9));
+    q.str("negative").op('\x8a').op('\x09').raw(std::string("\0\0\0\0\0\0\0\0\xc0", 9));  // -2**70
     q.str("w").tensor("0", 10, 0, {2}, {1}).op('u');
     CHECK(unpickle(q.stop()).keys() == std::vector<std::string>{"w"});
     Pickle big_size;

@@ -3,22 +3,14 @@
 #include <algorithm>
 #include <fstream>
 
+#include "minitorch/data/image_folder.hpp"
 #include "minitorch/error.hpp"
 #include "minitorch/io/atomic_write.hpp"
 
 namespace faceage {
 
-namespace {
-std::string lower_extension(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext;
-}
-}  // namespace
-
 bool is_image(const fs::path& p) {
-  const std::string ext = lower_extension(p);
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
+  return minitorch::data::has_extension(p.filename().string(), minitorch::data::ImageFolderOptions{}.extensions);
 }
 
 std::vector<fs::path> list_images(const fs::path& dir) {
@@ -32,10 +24,10 @@ std::vector<fs::path> list_images(const fs::path& dir) {
       continue;
     }
     // Images torchvision's ImageFolder would read but minitorch's cannot: named, not dropped.
-    const std::string ext = lower_extension(entry.path());
-    MT_CHECK(ext != ".webp" && ext != ".tif" && ext != ".tiff" && ext != ".ppm" && ext != ".pgm", "'",
-             entry.path().string(), "' is an image in a format faceage cannot read (it reads JPEG, PNG and BMP); ",
-             "convert it or move it out of ", dir.string());
+    MT_CHECK(!minitorch::data::has_extension(entry.path().filename().string(),
+                                             minitorch::data::kUndecodableImageExtensions),
+             "'", entry.path().string(), "' is an image in a format faceage cannot read (it reads JPEG, PNG and ",
+             "BMP); convert it or move it out of ", dir.string());
   }
   MT_CHECK(!ec, "cannot read folder ", dir.string(), ": ", ec.message());
   std::sort(out.begin(), out.end());

@@ -9,8 +9,8 @@ namespace faceage {
 
 namespace fs = std::filesystem;
 
-// Whether `p` names an image by its extension: .jpg, .jpeg, .png or .bmp, any case (the files
-// split, train and ImageFolder read).
+// Whether `p` names an image by its extension, as ImageFolder's defaults: .jpg, .jpeg, .png or
+// .bmp, any case (the files split and train read).
 bool is_image(const fs::path& p);
 // Image files directly in `dir`, sorted by name. A .webp, .tif, .tiff, .ppm or .pgm file (an
 // image torchvision would read) is an Error naming it rather than a file silently left out.

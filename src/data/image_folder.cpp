@@ -46,7 +46,6 @@ std::vector<std::string> class_folders(const fs::path& root, const ImageFolderOp
 // ImageFolder would also list (its IMG_EXTENSIONS) but that cannot be read here is an Error:
 // dropping it silently would make a smaller dataset than the user's PyTorch code sees.
 std::vector<std::string> class_images(const fs::path& folder, const ImageFolderOptions& options) {
-  static const std::vector<std::string> unreadable = {".ppm", ".pgm", ".tif", ".tiff", ".webp"};
   const bool default_extensions = options.extensions == ImageFolderOptions{}.extensions;
   std::vector<std::pair<std::string, std::string>> found;  // (folder, file name)
   for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::follow_directory_symlink);
@@ -57,7 +56,7 @@ std::vector<std::string> class_images(const fs::path& folder, const ImageFolderO
     if (has_extension(p.filename().string(), options.extensions))
       found.emplace_back(p.parent_path().string(), p.filename().string());
     else
-      MT_CHECK(!default_extensions || !has_extension(p.filename().string(), unreadable), "ImageFolder: ", quoted(p),
+      MT_CHECK(!default_extensions || !has_extension(p.filename().string(), kUndecodableImageExtensions), "ImageFolder: ", quoted(p),
                " is an image torchvision's ImageFolder would list, in a format minitorch cannot read (it reads ",
                "JPEG, PNG and BMP); convert it, move it out of the class folder, or pass extensions to choose the files");
   }

@@ -89,7 +89,7 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
   const char* format = sniff_format(data, size);
   MT_CHECK(format != nullptr, op, ": '", name, "' is not a JPEG, PNG or BMP image (it starts with bytes ",
            first_bytes(data, size), ")");
-  MT_CHECK(size <= size_t(INT_MAX), op, ": '", name, "' is ", size, " bytes, more than stb_image reads (2 GiB)");
+  MT_CHECK(size <= size_t(INT_MAX), op, ": '", name, "' is ", size, " bytes, more than an image file may be (2 GiB)");
   const int length = int(size);
 
   const bool jpeg = std::strcmp(format, "JPEG") == 0, bmp = std::strcmp(format, "BMP") == 0;
@@ -106,7 +106,7 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
     width = w;
     height = bmp ? std::abs(int64_t(h)) : h;  // a BMP's negative height: rows stored top first
   }
-  MT_CHECK(width > 0 && height > 0 && height <= INT_MAX, op, ": '", name, "' is an empty ", format, " image (", width,
+  MT_CHECK(width > 0 && height > 0, op, ": '", name, "' is an empty ", format, " image (", width,
            " x ", height, " pixels)");
   MT_CHECK(width * height <= kMaxImagePixels, op, ": '", name, "' is ", width, " x ", height,
            " pixels, more than the limit of ", kMaxImagePixels, " (kMaxImagePixels)");
@@ -120,7 +120,7 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(data, length, &w, &h, &channels, 3),
                                                    stbi_image_free);
   // (stb_image's own reason is left out: it comes from the last decoder tried, often another
-  // format's, such as "bad png sig" for a cut-short JPEG.)
+  // format's, such as "bad png sig" for a cut-short BMP.)
   MT_CHECK(pixels != nullptr, op, ": '", name, "' holds corrupt or truncated ", format, " data");
   Tensor image = empty({h, w, 3}, {.dtype = kUInt8});
   std::memcpy(image.data_ptr<uint8_t>(), pixels.get(), size_t(h) * size_t(w) * 3);

@@ -1,8 +1,8 @@
 // The one translation unit that compiles stb_image and stb_image_write (single-header libraries
 // from Debian's libstb-dev): their implementations must exist exactly once in the library.
-// Only the formats minitorch reads are compiled in, which keeps the untrusted-input surface small.
+// Only the formats it decodes for minitorch are compiled in (PNG and BMP; JPEGs go to
+// libjpeg-turbo), which keeps the untrusted-input surface small.
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STBI_ONLY_BMP
 #define STBI_NO_STDIO  // files are read by image_io.cpp, which names them in its errors

@@ -314,14 +314,16 @@ class Flattener {
     MT_CHECK(depth <= kMaxDepth, where_, ": dicts nest deeper than ", kMaxDepth, " levels (or a dict contains itself)");
     for (const auto& [key, value] : heap_.dicts[dict.ref]) {
       const bool tensor = TorchHooks::is_tensor(value);
+      // Numbers, strings, None, lists and other Python objects (inert placeholders): not state;
+      // but a whole pickled model is refused below, by name.
+      const bool module = hooks_.is_module(value);
+      if (!tensor && !module && value.kind != Kind::Dict) continue;
       std::string name;
       if (key.kind == Kind::Str) name = heap_.strings[key.ref];
       else if (key.kind == Kind::Int) name = std::to_string(key.i);  // e.g. an optimizer's per-parameter state
       else continue;
       if (!prefix.empty()) name = prefix + "." + name;
-      check_not_module(value, "'" + name + "'");
-      // Numbers, strings, None, lists and other Python objects (inert placeholders): not state.
-      if (!tensor && value.kind != Kind::Dict) continue;
+      if (module) check_not_module(value, "'" + name + "'");
       name_bytes_ += name.size() + 1;
       MT_CHECK(name_bytes_ <= kMaxNameBytes, where_, ": the nested dicts name more than ", kMaxNameBytes,
                " bytes of keys (a dict shared many times over, or one that contains itself)");

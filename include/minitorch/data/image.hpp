@@ -6,7 +6,7 @@
 // JPEG, PNG and BMP are read. Every image becomes RGB exactly as PIL's Image.convert('RGB')
 // makes it: grey is replicated, alpha is dropped (not composited over a background), palettes
 // are looked up, CMYK is converted with PIL's formula. Pixels are PIL's, but for 16-bit BMPs
-// (stb scales 5-bit samples by bit replication, PIL by truncation: one level on some values).
+// (stb and PIL widen 5- and 6-bit samples to 8 bits differently: one level on some values).
 // One deliberate difference: 16-bit PNGs keep the high byte of each sample, where PIL clips
 // 16-bit grey at 255. Not read: lossless or hierarchical JPEGs (as libjpeg-turbo, hence PIL),
 // run-length encoded BMPs and OS/2 BMPs with a palette (which stb_image cannot read or misreads).

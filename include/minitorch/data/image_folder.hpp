@@ -19,6 +19,10 @@
 
 namespace minitorch::data {
 
+// Extensions of images torchvision's ImageFolder lists (its IMG_EXTENSIONS) that minitorch cannot
+// decode: with the default extensions such a file is an Error, not a sample silently left out.
+inline const std::vector<std::string> kUndecodableImageExtensions = {".ppm", ".pgm", ".tif", ".tiff", ".webp"};
+
 struct ImageFolderOptions {
   std::vector<std::string> extensions = {".jpg", ".jpeg", ".png", ".bmp"};
   bool skip_bad_images = false;  // see ImageDataset

@@ -25,7 +25,7 @@ struct AdamOptions {
   double lr = 1e-3;
   double beta1 = 0.9, beta2 = 0.999;
   double eps = 1e-8;
-  double weight_decay = 0;  // added to the gradient (L2 regularisation)
+  double weight_decay = 0;  // Adam: added to the gradient (L2); AdamW (via AdamWOptions): decoupled
 };
 
 // AdamW's: the same fields, with torch.optim.AdamW's default decay of 1e-2, so that
