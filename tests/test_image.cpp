@@ -197,6 +197,18 @@ TEST_CASE("bad input gives one clear error naming the file") {
                                     0, 0, 0, 255, 255, 255,                          // 2 palette entries
                                     0x80, 0, 0, 0};
   CHECK_THROWS_WITH_FRAGMENT(decode_image(os2.data(), os2.size(), "os2.bmp"), "'os2.bmp' is an OS/2 BMP with a palette");
+  // An 8-bit BMP with a palette of 2 colours whose pixel uses colour 5, which stb_image would
+  // take from uninitialised memory: refused.
+  std::vector<uint8_t> short_palette = {'B', 'M', 66, 0, 0, 0, 0, 0, 0, 0, 62, 0, 0, 0,  // pixels at 62
+                                        40, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 8, 0,  // 1 x 1, 8 bits
+                                        0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0, 0, 255, 255, 255, 0,  // 2 palette entries
+                                        5, 0, 0, 0};
+  CHECK_THROWS_WITH_FRAGMENT(decode_image(short_palette.data(), short_palette.size(), "short.bmp"),
+                             "'short.bmp' uses colour 5 of a palette of 2 (pixel 0 of row 0)");
+  short_palette[62] = 1;  // the second colour: white
+  CHECK(decode_image(short_palette.data(), short_palette.size(), "short.bmp").to_vector<double>() ==
+        std::vector<double>{255, 255, 255});
   std::vector<uint8_t> tallest = bmp;  // a height of -2^31: refused by the pixel limit, no overflow
   tallest[22] = tallest[23] = tallest[24] = 0;
   tallest[25] = 0x80;

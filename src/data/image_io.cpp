@@ -71,6 +71,27 @@ void check_bmp_kind(const uint8_t* data, size_t size, const std::string& name, c
            "minitorch cannot read (it reads uncompressed and bit-field BMPs); save it uncompressed or as a PNG");
 }
 
+// stb_image reads as many palette entries as lie between the headers and the pixels, and leaves
+// the rest of its 256 uninitialised: a pixel with a higher index would take whatever colour the
+// stack held (another on every run). Such a file is refused, after every index is scanned; it
+// has been checked to hold all its rows.
+void check_bmp_palette(const uint8_t* data, const BmpHeader& h, int64_t row_bytes, const std::string& name,
+                       const char* op) {
+  if (h.compression != 0 || h.bits > 8 || h.bits == 0 || h.header_size == 12) return;
+  const int64_t entries = std::min<int64_t>(256, (int64_t(h.pixel_offset) - 14 - int64_t(h.header_size)) / 4);
+  if (entries >= (int64_t(1) << h.bits)) return;  // every index the bits can hold has a colour
+  const uint32_t mask = (1u << h.bits) - 1;
+  for (int64_t y = 0; y < std::abs(h.height); ++y) {
+    const uint8_t* row = data + h.pixel_offset + size_t(y * row_bytes);
+    for (int64_t x = 0; x < std::abs(h.width); ++x) {
+      const int64_t bit = x * h.bits;  // pixels fill each byte from its high bits down
+      const uint32_t index = (row[bit / 8] >> (8 - h.bits - bit % 8)) & mask;
+      MT_CHECK(int64_t(index) < entries, op, ": '", name, "' uses colour ", index, " of a palette of ", entries,
+               " (pixel ", x, " of row ", y, "); the file is corrupt");
+    }
+  }
+}
+
 // stb_image fills the missing rows of a cut-short BMP with black instead of failing, so the size
 // its header implies is checked here: the pixel offset plus the rows of an uncompressed bitmap.
 void check_bmp_complete(const uint8_t* data, size_t size, const std::string& name, const char* op) {
@@ -82,6 +103,7 @@ void check_bmp_complete(const uint8_t* data, size_t size, const std::string& nam
       int64_t(h.pixel_offset) + row_bytes * std::max<int64_t>(std::abs(h.height) - 1, 0) + (row_bits + 7) / 8;
   MT_CHECK(needed <= int64_t(size), op, ": '", name, "' is a truncated BMP image (its header needs ", needed,
            " bytes, the file has ", size, ")");
+  check_bmp_palette(data, h, row_bytes, name, op);
 }
 
 Tensor decode(const uint8_t* data, size_t size, const std::string& name, const char* op) {

@@ -9,7 +9,8 @@
 // (stb and PIL widen 5- and 6-bit samples to 8 bits differently: one level on some values).
 // One deliberate difference: 16-bit PNGs keep the high byte of each sample, where PIL clips
 // 16-bit grey at 255. Not read: lossless or hierarchical JPEGs (as libjpeg-turbo, hence PIL),
-// run-length encoded BMPs and OS/2 BMPs with a palette (which stb_image cannot read or misreads).
+// run-length encoded BMPs and OS/2 BMPs with a palette (which stb_image cannot read or misreads),
+// and a BMP using a colour its palette lacks (stb would read it from uninitialised memory).
 //
 // Every failure throws minitorch::Error naming the file and what was expected.
 #include <cstddef>
