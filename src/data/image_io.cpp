@@ -63,8 +63,7 @@ BmpHeader bmp_header(const uint8_t* data, size_t size) {
 // The BMPs stb_image misreads: run-length encoded ones (which it cannot decode, and reports as a
 // corrupt header) and OS/2 ones with a palette (it reads their 3-byte entries with the wrong
 // count, leaving colours uninitialised).
-void check_bmp_kind(const uint8_t* data, size_t size, const std::string& name, const char* op) {
-  const BmpHeader h = bmp_header(data, size);
+void check_bmp_kind(const BmpHeader& h, const std::string& name, const char* op) {
   MT_CHECK(h.header_size != 12 || h.bits > 8, op, ": '", name, "' is an OS/2 BMP with a palette (", h.bits,
            " bits per pixel), which minitorch cannot read; save it as a Windows BMP or a PNG");
   MT_CHECK(h.compression != 1 && h.compression != 2, op, ": '", name, "' is a run-length encoded BMP, which ",
@@ -94,8 +93,8 @@ void check_bmp_palette(const uint8_t* data, const BmpHeader& h, int64_t row_byte
 
 // stb_image fills the missing rows of a cut-short BMP with black instead of failing, so the size
 // its header implies is checked here: the pixel offset plus the rows of an uncompressed bitmap.
-void check_bmp_complete(const uint8_t* data, size_t size, const std::string& name, const char* op) {
-  const BmpHeader h = bmp_header(data, size);
+void check_bmp_complete(const uint8_t* data, size_t size, const BmpHeader& h, const std::string& name,
+                        const char* op) {
   if (h.compression != 0 && h.compression != 3 && h.compression != 6) return;  // 0: plain; 3, 6: bit fields
   // Rows are padded to 4 bytes; the last row's padding may be missing without losing a pixel.
   const int64_t row_bits = std::abs(h.width) * int64_t(h.bits), row_bytes = (row_bits + 31) / 32 * 4;
@@ -115,7 +114,8 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
   const int length = int(size);
 
   const bool jpeg = std::strcmp(format, "JPEG") == 0, bmp = std::strcmp(format, "BMP") == 0;
-  if (bmp) check_bmp_kind(data, size, name, op);
+  const BmpHeader bmp_fields = bmp ? bmp_header(data, size) : BmpHeader{};
+  if (bmp) check_bmp_kind(bmp_fields, name, op);
 
   // The header alone gives the size: absurd dimensions are refused before anything is allocated.
   int64_t width = 0, height = 0;
@@ -134,7 +134,7 @@ Tensor decode(const uint8_t* data, size_t size, const std::string& name, const c
            " pixels, more than the limit of ", kMaxImagePixels, " (kMaxImagePixels)");
   // JPEGs through libjpeg-turbo, as PIL reads them (jpeg_decoder.hpp).
   if (jpeg) return internal::decode_jpeg_rgb(data, size, name, op);
-  if (bmp) check_bmp_complete(data, size, name, op);
+  if (bmp) check_bmp_complete(data, size, bmp_fields, name, op);
 
   // Asking stb for 3 channels converts as PIL's convert('RGB') does: grey is replicated, the
   // alpha channel dropped (not composited), palette entries looked up, 16-bit samples cut to 8.

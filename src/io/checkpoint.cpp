@@ -58,17 +58,18 @@ std::vector<std::pair<uint64_t, fs::path>> tensors_files(const CheckpointPaths& 
   return out;
 }
 
+// The file a temporary "<name>.tmp" (an atomic write's) stands for; "" when `name` is not one.
+std::string without_tmp(const std::string& name) {
+  const std::string tmp = ".tmp";
+  return name.size() > tmp.size() && name.ends_with(tmp) ? name.substr(0, name.size() - tmp.size()) : "";
+}
+
 // The temporary tensors files ("<stem>.N.safetensors.tmp") that saves killed mid-write left.
 std::vector<fs::path> leftover_temporaries(const CheckpointPaths& paths) {
   std::vector<fs::path> out;
   std::error_code ec;
-  const std::string tmp = ".tmp";
-  for (const fs::directory_entry& e : fs::directory_iterator(paths.dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > tmp.size() && name.compare(name.size() - tmp.size(), tmp.size(), tmp) == 0 &&
-        generation_of(name.substr(0, name.size() - tmp.size()), paths.stem) > 0)
-      out.push_back(e.path());
-  }
+  for (const fs::directory_entry& e : fs::directory_iterator(paths.dir, ec))
+    if (generation_of(without_tmp(e.path().filename().string()), paths.stem) > 0) out.push_back(e.path());
   return out;
 }
 
@@ -176,9 +177,8 @@ bool has_checkpoint(const std::string& path) {
 
 bool is_checkpoint_file(const std::string& path, const std::string& file_name) {
   const internal::CheckpointPaths paths = internal::checkpoint_paths(path);
-  const std::string tmp = ".tmp";
-  const bool temporary = file_name.size() > tmp.size() && file_name.ends_with(tmp);
-  const std::string name = temporary ? file_name.substr(0, file_name.size() - tmp.size()) : file_name;
+  const std::string temporary_of = internal::without_tmp(file_name);
+  const std::string& name = temporary_of.empty() ? file_name : temporary_of;
   return name == paths.manifest.filename().string() || internal::generation_of(name, paths.stem) > 0;
 }
 

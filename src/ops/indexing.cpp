@@ -2,6 +2,8 @@
 // gradient of an index read is an index add of the gradient, and the other way round.
 #include "minitorch/ops/indexing.hpp"
 
+#include <algorithm>
+
 #include "../internal.hpp"
 #include "minitorch/ops/creation.hpp"
 #include "minitorch/ops/elementwise.hpp"
@@ -15,11 +17,12 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   MT_CHECK(!tensors.empty(), "cat: expects a non-empty list of tensors");
   // PyTorch's legacy rule: a 1-D empty tensor ([0], what an empty list of results is often
   // initialised to) may stand among tensors of any shape, and adds nothing.
-  const auto legacy_empty = [&](const Tensor& x) { return x.shape() == Shape{0}; };
-  std::vector<size_t> shaped;
-  for (size_t i = 0; i < tensors.size(); ++i)
-    if (!legacy_empty(tensors[i])) shaped.push_back(i);
-  const Tensor& first = tensors[shaped.empty() ? 0 : shaped[0]];
+  // (When every tensor is [0], they are joined as they are: the result is [0].)
+  const auto legacy = [](const Tensor& x) { return x.shape() == Shape{0}; };
+  const bool any_shaped = !std::all_of(tensors.begin(), tensors.end(), legacy);
+  const auto skipped = [&](const Tensor& x) { return any_shaped && legacy(x); };
+  const size_t f = size_t(std::find_if_not(tensors.begin(), tensors.end(), skipped) - tensors.begin());
+  const Tensor& first = tensors[f];
   MT_CHECK(first.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated (use stack)");
   const int64_t d = wrap_dim(dim, first.dim(), "cat");
   internal::common_device("cat", tensors);
@@ -28,8 +31,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& x = tensors[i];
     t = promote_types(t, x.dtype());
-    if (legacy_empty(x) && !shaped.empty()) continue;
-    const size_t f = shaped.empty() ? 0 : shaped[0];
+    if (skipped(x)) continue;
     MT_CHECK(x.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(x.shape()), ", tensor ", f, " has ",
              shape_str(first.shape()), " (expected the same number of dims)");
     for (int64_t k = 0; k < x.dim(); ++k)
@@ -43,11 +45,12 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   std::vector<int64_t> starts, sizes;  // in the output along d; -1: a legacy empty tensor, skipped
   int64_t at = 0;
   for (const Tensor& x : tensors) {
-    const bool skipped = legacy_empty(x) && !shaped.empty();
-    starts.push_back(skipped ? -1 : at);
-    sizes.push_back(skipped ? 0 : x.size(d));
-    if (!skipped && x.size(d) > 0) out.detach().narrow(d, at, x.size(d)).copy_(x.detach());
-    if (!skipped) at += x.size(d);
+    const bool skip = skipped(x);
+    starts.push_back(skip ? -1 : at);
+    sizes.push_back(skip ? 0 : x.size(d));
+    if (skip) continue;
+    if (x.size(d) > 0) out.detach().narrow(d, at, x.size(d)).copy_(x.detach());
+    at += x.size(d);
   }
   out.storage()->bump_version();
   return record("CatBackward0", tensors, out, [d, starts, sizes](const Tensor& g) {
